@@ -1,1 +1,15 @@
-export {};
+export { DEFAULT_PGLITE_DIR, DEFAULT_POOL_SIZE, openDriver, parseDatabaseUrl, redact } from './driver.js';
+export type { Driver, Executor, OpenDriverOptions } from './driver.js';
+export { DatabaseError, sqlState } from './errors.js';
+export type { DatabaseErrorCode } from './errors.js';
+export { forceVersion, migrate, migrateToLatest, migrationStatus } from './migrate/runner.js';
+export type { MigrateOptions, MigrateOutcome, MigrateTarget, MigrationResult, MigrationStatus } from './migrate/runner.js';
+export { DEFAULT_MIGRATIONS_DIR, loadMigrations } from './migrate/source.js';
+export type { MigrationFile } from './migrate/source.js';
+export type { SchemaVersion } from './migrate/version-table.js';
+export { QUERIER_METHODS, bindQuerier } from './queries.js';
+export type * from './queries.js';
+export { createSqlStore } from './store.js';
+export type { IsolationLevel, Store, TxOptions } from './store.js';
+export { describeSchema } from './schema.js';
+export type { SchemaDescription } from './schema.js';

@@ -1,0 +1,62 @@
+-- name: GetExternalAuthLink :one
+SELECT * FROM external_auth_links WHERE provider_id = @provider_id AND user_id = @user_id;
+
+-- name: GetExternalAuthLinksByUserID :many
+SELECT * FROM external_auth_links WHERE user_id = @user_id ORDER BY provider_id;
+
+-- name: InsertExternalAuthLink :one
+INSERT INTO external_auth_links (
+    provider_id, user_id, created_at, updated_at,
+    oauth_access_token, oauth_access_token_key_id,
+    oauth_refresh_token, oauth_refresh_token_key_id,
+    oauth_expiry, oauth_extra
+) VALUES (
+    @provider_id, @user_id, @created_at, @updated_at,
+    @oauth_access_token, @oauth_access_token_key_id,
+    @oauth_refresh_token, @oauth_refresh_token_key_id,
+    @oauth_expiry, @oauth_extra
+)
+RETURNING *;
+
+-- Unconditional: a new sign-in replaces whatever the link held.
+-- name: UpdateExternalAuthLink :one
+UPDATE external_auth_links SET
+    updated_at = @updated_at,
+    oauth_access_token = @oauth_access_token,
+    oauth_access_token_key_id = @oauth_access_token_key_id,
+    oauth_refresh_token = @oauth_refresh_token,
+    oauth_refresh_token_key_id = @oauth_refresh_token_key_id,
+    oauth_expiry = @oauth_expiry,
+    oauth_extra = @oauth_extra,
+    oauth_refresh_failure_reason = ''
+WHERE provider_id = @provider_id AND user_id = @user_id
+RETURNING *;
+
+-- Saves a refreshed token pair. Optimistic: changes nothing (0 rows) unless the
+-- row still holds the refresh token that was exchanged.
+-- name: UpdateExternalAuthLinkTokens :execrows
+UPDATE external_auth_links SET
+    updated_at = @updated_at,
+    oauth_access_token = @oauth_access_token,
+    oauth_access_token_key_id = @oauth_access_token_key_id,
+    oauth_refresh_token = @oauth_refresh_token,
+    oauth_refresh_token_key_id = @oauth_refresh_token_key_id,
+    oauth_expiry = @oauth_expiry,
+    oauth_extra = @oauth_extra,
+    oauth_refresh_failure_reason = ''
+WHERE provider_id = @provider_id AND user_id = @user_id
+    AND oauth_refresh_token = @old_oauth_refresh_token;
+
+-- Replaces the refresh token only (to '' when the provider rejected it),
+-- recording why. Optimistic like UpdateExternalAuthLinkTokens.
+-- name: UpdateExternalAuthLinkRefreshToken :execrows
+UPDATE external_auth_links SET
+    updated_at = @updated_at,
+    oauth_refresh_token = @oauth_refresh_token,
+    oauth_refresh_token_key_id = @oauth_refresh_token_key_id,
+    oauth_refresh_failure_reason = @oauth_refresh_failure_reason
+WHERE provider_id = @provider_id AND user_id = @user_id
+    AND oauth_refresh_token = @old_oauth_refresh_token;
+
+-- name: DeleteExternalAuthLink :execrows
+DELETE FROM external_auth_links WHERE provider_id = @provider_id AND user_id = @user_id;

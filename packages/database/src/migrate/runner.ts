@@ -1,0 +1,272 @@
+import type pg from 'pg';
+import { MigrationError, Umzug } from 'umzug';
+import type { UmzugStorage } from 'umzug';
+
+import type { Driver, Executor } from '../driver.js';
+import { DatabaseError } from '../errors.js';
+import { migrationLockId } from './advisory-lock.js';
+import { loadMigrations } from './source.js';
+import type { MigrationFile } from './source.js';
+import { ensureVersionTable, readVersion, writeVersion } from './version-table.js';
+import type { SchemaVersion } from './version-table.js';
+
+/** What to migrate to. `steps` defaults to all pending (up) or one (down). */
+export type MigrateTarget =
+  | { direction: 'up'; steps?: number }
+  | { direction: 'down'; steps?: number | 'all' }
+  | { goto: number };
+
+export interface MigrationResult {
+  version: number;
+  name: string;
+  direction: 'up' | 'down';
+  status: 'applied' | 'failed';
+}
+
+/** Per-migration results; `error` is set when the run stopped early (after Kysely's Migrator). */
+export interface MigrateOutcome {
+  error?: DatabaseError;
+  results: MigrationResult[];
+  before: SchemaVersion;
+  after: SchemaVersion;
+}
+
+export interface MigrateOptions {
+  /** Defaults to the migrations shipped with this package. */
+  migrations?: MigrationFile[];
+  /** Called as each migration starts and ends. */
+  onProgress?: (event: { version: number; name: string; direction: 'up' | 'down'; phase: 'start' | 'done' }) => void;
+}
+
+export interface MigrationStatus extends SchemaVersion {
+  latest: number | null;
+  migrations: Array<{ version: number; name: string; applied: boolean }>;
+}
+
+type Context = { db: pg.PoolClient };
+
+/**
+ * Migrates under golang-migrate's advisory lock: concurrent runners (other
+ * replicas, golang-migrate itself) wait, then find the work done. Each
+ * migration runs in a transaction; the version is marked dirty before it runs
+ * and clean after, so one that fails leaves the schema as it was, the version
+ * dirty, and every later run refused until `forceVersion`.
+ *
+ * @example
+ * const { error, results } = await migrate(driver, { direction: 'up' });
+ * if (error) throw error;
+ */
+export async function migrate(driver: Driver, target: MigrateTarget, options: MigrateOptions = {}): Promise<MigrateOutcome> {
+  const migrations = options.migrations ?? (await loadMigrations());
+  return withMigrationLock(driver, async (db) => {
+    const before = await readVersion(db);
+    const umzug = createUmzug(db, migrations);
+    const results: MigrationResult[] = [];
+    const record = (direction: 'up' | 'down', status: MigrationResult['status']) => (params: { name: string }) => {
+      const migration = byName(migrations, params.name);
+      results.push({ version: migration.version, name: migration.name, direction, status });
+      options.onProgress?.({ version: migration.version, name: migration.name, direction, phase: 'done' });
+    };
+    const start = (direction: 'up' | 'down') => (params: { name: string }) => {
+      const migration = byName(migrations, params.name);
+      options.onProgress?.({ version: migration.version, name: migration.name, direction, phase: 'start' });
+    };
+    umzug.on('migrating', start('up'));
+    umzug.on('reverting', start('down'));
+    umzug.on('migrated', record('up', 'applied'));
+    umzug.on('reverted', record('down', 'applied'));
+    let error: DatabaseError | undefined;
+    try {
+      assertUsable(before, migrations);
+      await run(umzug, target, migrations, before.version);
+    } catch (cause) {
+      error = toDatabaseError(cause, migrations, results);
+    }
+    return { ...(error ? { error } : {}), results, before, after: await readVersion(db) };
+  });
+}
+
+/**
+ * Brings the schema to the latest version, throwing on any failure.
+ *
+ * @example
+ * await migrateToLatest(driver);
+ */
+export async function migrateToLatest(driver: Driver, options: MigrateOptions = {}): Promise<MigrateOutcome> {
+  const outcome = await migrate(driver, { direction: 'up' }, options);
+  if (outcome.error) throw outcome.error;
+  return outcome;
+}
+
+/** The database's version and which migrations are applied. Works on a dirty database. */
+export async function migrationStatus(driver: Driver, options: Pick<MigrateOptions, 'migrations'> = {}): Promise<MigrationStatus> {
+  const migrations = options.migrations ?? (await loadMigrations());
+  const current = await readVersion(driver.pool);
+  return {
+    ...current,
+    latest: migrations.at(-1)?.version ?? null,
+    migrations: migrations.map((m) => ({
+      version: m.version,
+      name: m.name,
+      applied: current.version !== null && m.version <= current.version && !(current.dirty && m.version === current.version),
+    })),
+  };
+}
+
+/**
+ * Sets the version without running anything and clears the dirty flag: the
+ * way out after a failed migration was mended by hand. 0 means "no version".
+ */
+export async function forceVersion(driver: Driver, version: number, options: Pick<MigrateOptions, 'migrations'> = {}): Promise<SchemaVersion> {
+  const migrations = options.migrations ?? (await loadMigrations());
+  if (version !== 0) findVersion(migrations, version);
+  return withMigrationLock(driver, async (db) => {
+    await writeVersion(db, version === 0 ? null : version, false);
+    return readVersion(db);
+  });
+}
+
+async function withMigrationLock<T>(driver: Driver, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+  const db = await driver.pool.connect();
+  const lockId = migrationLockId(driver.databaseName);
+  try {
+    await db.query('SELECT pg_advisory_lock($1)', [lockId]);
+    try {
+      await ensureVersionTable(db);
+      return await fn(db);
+    } finally {
+      await db.query('SELECT pg_advisory_unlock($1)', [lockId]);
+    }
+  } finally {
+    db.release();
+  }
+}
+
+function assertUsable(current: SchemaVersion, migrations: MigrationFile[]): void {
+  if (current.dirty) {
+    throw new DatabaseError(
+      'MIGRATION_DIRTY',
+      `database is dirty at version ${current.version ?? 'none'}: a migration failed part-way. ` +
+        'Check the schema, mend it by hand if needed, then run `coder-db migrate force VERSION` with the version it is really at.',
+    );
+  }
+  if (current.version !== null && !migrations.some((m) => m.version === current.version)) {
+    throw new DatabaseError(
+      'MIGRATION_SCHEMA_AHEAD',
+      `database is at version ${current.version}, which no migration file has (latest known: ${migrations.at(-1)?.version ?? 'none'}); ` +
+        'is this an older build running against a newer database?',
+    );
+  }
+}
+
+async function run(umzug: Umzug<Context>, target: MigrateTarget, migrations: MigrationFile[], current: number | null): Promise<void> {
+  if ('goto' in target) {
+    const destination = target.goto === 0 ? null : findVersion(migrations, target.goto);
+    const from = current ?? 0;
+    if (destination && destination.version > from) await umzug.up({ to: migrationName(destination) });
+    else if (target.goto < from) {
+      const firstToRevert = migrations.find((m) => m.version > target.goto)!;
+      await umzug.down({ to: migrationName(firstToRevert) });
+    }
+    return;
+  }
+  if (target.direction === 'up') {
+    await (target.steps === undefined ? umzug.up() : umzug.up({ step: positive(target.steps) }));
+    return;
+  }
+  await (target.steps === 'all' ? umzug.down({ to: 0 }) : umzug.down({ step: positive(target.steps ?? 1) }));
+}
+
+function createUmzug(db: pg.PoolClient, migrations: MigrationFile[]): Umzug<Context> {
+  return new Umzug<Context>({
+    context: { db },
+    logger: undefined,
+    storage: versionStorage(migrations),
+    migrations: migrations.map((m, index) => {
+      const previous = index > 0 ? migrations[index - 1]!.version : null;
+      return {
+        name: migrationName(m),
+        up: async ({ context }) => {
+          await writeVersion(context.db, m.version, true);
+          await inTransaction(context.db, m.upSql);
+        },
+        down: async ({ context }) => {
+          await writeVersion(context.db, previous, true);
+          await inTransaction(context.db, m.downSql);
+        },
+      };
+    }),
+  });
+}
+
+/** Umzug storage over golang-migrate's single-row table: "executed" = every version up to the current one. */
+function versionStorage(migrations: MigrationFile[]): UmzugStorage<Context> {
+  return {
+    async executed({ context }) {
+      const { version } = await readVersion(context.db);
+      return migrations.filter((m) => version !== null && m.version <= version).map(migrationName);
+    },
+    async logMigration({ name, context }) {
+      await writeVersion(context.db, byName(migrations, name).version, false);
+    },
+    async unlogMigration({ name, context }) {
+      const index = migrations.indexOf(byName(migrations, name));
+      await writeVersion(context.db, index > 0 ? migrations[index - 1]!.version : null, false);
+    },
+  };
+}
+
+async function inTransaction(db: Executor, sql: string): Promise<void> {
+  await db.query('BEGIN');
+  try {
+    await db.query(sql);
+    await db.query('COMMIT');
+  } catch (error) {
+    await db.query('ROLLBACK');
+    throw error;
+  }
+}
+
+function toDatabaseError(cause: unknown, migrations: MigrationFile[], results: MigrationResult[]): DatabaseError {
+  if (cause instanceof DatabaseError) return cause;
+  if (cause instanceof MigrationError) {
+    const migration = byName(migrations, cause.migration.name);
+    results.push({ version: migration.version, name: migration.name, direction: cause.migration.direction, status: 'failed' });
+    const original = cause.cause instanceof Error ? cause.cause.message : String(cause.cause);
+    return new DatabaseError(
+      'MIGRATION_FAILED',
+      `migration ${migrationName(migration)} (${cause.migration.direction}) failed: ${original}; ` +
+        'its changes were rolled back and the database is marked dirty',
+      { cause: cause.cause },
+    );
+  }
+  return new DatabaseError('MIGRATION_FAILED', `migration run failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+}
+
+function migrationName(m: MigrationFile): string {
+  return `${String(m.version).padStart(6, '0')}_${m.name}`;
+}
+
+function byName(migrations: MigrationFile[], name: string): MigrationFile {
+  const found = migrations.find((m) => migrationName(m) === name);
+  if (!found) throw new Error(`unknown migration ${name}`);
+  return found;
+}
+
+function findVersion(migrations: MigrationFile[], version: number): MigrationFile {
+  const found = migrations.find((m) => m.version === version);
+  if (!found) {
+    throw new DatabaseError(
+      'MIGRATION_UNKNOWN_VERSION',
+      `no migration has version ${version} (known: ${migrations.map((m) => m.version).join(', ') || 'none'}; 0 means an empty schema)`,
+    );
+  }
+  return found;
+}
+
+function positive(steps: number): number {
+  if (!Number.isInteger(steps) || steps <= 0) {
+    throw new DatabaseError('MIGRATION_UNKNOWN_VERSION', `step count must be a positive integer, got ${steps}`);
+  }
+  return steps;
+}
