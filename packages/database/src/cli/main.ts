@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// coder-db: migrate the schema. Exit codes: 0 done, 1 the database refused or
+// a migration failed, 2 bad usage.
+import { performance } from 'node:perf_hooks';
+
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+
+import { openDriver, redact } from '../driver.js';
+import type { Driver } from '../driver.js';
+import { DatabaseError } from '../errors.js';
+import { forceVersion, migrate, migrationStatus } from '../migrate/runner.js';
+import type { MigrateOutcome, MigrateTarget } from '../migrate/runner.js';
+
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+
+interface GlobalOptions {
+  databaseUrl?: string;
+  json?: boolean;
+}
+
+function nonNegativeInt(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  return Number(value);
+}
+
+function positiveInt(value: string): number {
+  const n = nonNegativeInt(value);
+  if (n === 0) throw new InvalidArgumentError('expected a positive integer, got 0');
+  return n;
+}
+
+function program(): Command {
+  const cli = new Command('coder-db')
+    .description('Migrate the coder database (golang-migrate compatible schema_migrations).')
+    .option('--database-url <url>', 'postgres://… for PostgreSQL, memory:// or a directory for embedded PGlite (default: $DATABASE_URL, else .data/pglite)')
+    .option('--json', 'print the result as JSON')
+    .exitOverride()
+    .showHelpAfterError()
+    .addHelpText('after', '\nExit codes: 0 done, 1 database refused or a migration failed, 2 bad usage.');
+
+  const migrateCmd = cli.command('migrate').description('apply or revert schema migrations');
+  migrateCmd
+    .command('up')
+    .argument('[N]', 'apply at most N pending migrations (default: all)', positiveInt)
+    .description('apply pending migrations')
+    .action((n?: number) => runMigrate(cli.opts(), { direction: 'up', ...(n ? { steps: n } : {}) }));
+  migrateCmd
+    .command('down')
+    .argument('[N]', 'revert N migrations (default: 1)', positiveInt)
+    .option('--all', 'revert every migration, down to an empty schema')
+    .description('revert applied migrations')
+    .action((n: number | undefined, opts: { all?: boolean }) => {
+      if (opts.all && n !== undefined) throw new InvalidArgumentError('give N or --all, not both');
+      return runMigrate(cli.opts(), { direction: 'down', steps: opts.all ? 'all' : (n ?? 1) });
+    });
+  migrateCmd
+    .command('goto')
+    .argument('<V>', 'target version (0: empty schema)', nonNegativeInt)
+    .description('migrate up or down to version V')
+    .action((v: number) => runMigrate(cli.opts(), { goto: v }));
+  migrateCmd
+    .command('force')
+    .argument('<V>', 'version the schema is really at (0: none)', nonNegativeInt)
+    .description('set the version and clear the dirty flag, running nothing (after mending a failed migration by hand)')
+    .action((v: number) =>
+      withDriver(cli.opts(), async (driver) => {
+        const after = await forceVersion(driver, v);
+        print(cli.opts(), after, `forced version ${after.version ?? 'none'} (clean) on ${driver.location}`);
+      }),
+    );
+  migrateCmd
+    .command('status')
+    .description('show the current version and which migrations are applied')
+    .action(() =>
+      withDriver(cli.opts(), async (driver) => {
+        const status = await migrationStatus(driver);
+        const lines = [
+          `database: ${driver.location}`,
+          `version:  ${status.version ?? 'none'}${status.dirty ? ' (DIRTY: a migration failed; see `coder-db migrate force --help`)' : ''}`,
+          `latest:   ${status.latest ?? 'none'}`,
+          ...status.migrations.map((m) => `  [${m.applied ? 'x' : ' '}] ${String(m.version).padStart(6, '0')} ${m.name}`),
+        ];
+        print(cli.opts(), status, lines.join('\n'));
+      }),
+    );
+  return cli;
+}
+
+async function runMigrate(options: GlobalOptions, target: MigrateTarget): Promise<void> {
+  await withDriver(options, async (driver) => {
+    const started = performance.now();
+    const progress = options.json
+      ? undefined
+      : (e: { version: number; name: string; direction: string; phase: string }) => {
+          if (e.phase === 'start') process.stderr.write(`${e.direction === 'up' ? '→' : '←'} ${String(e.version).padStart(6, '0')}_${e.name} … `);
+          else process.stderr.write('ok\n');
+        };
+    const outcome: MigrateOutcome = await migrate(driver, target, progress ? { onProgress: progress } : {});
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    const applied = outcome.results.filter((r) => r.status === 'applied').length;
+    const summary =
+      `${applied} migration(s) ${'goto' in target ? 'run' : target.direction === 'up' ? 'applied' : 'reverted'}; ` +
+      `version ${outcome.before.version ?? 'none'} → ${outcome.after.version ?? 'none'}${outcome.after.dirty ? ' (DIRTY)' : ''} in ${seconds}s on ${driver.location}`;
+    if (outcome.error) {
+      if (!options.json && outcome.results.some((r) => r.status === 'failed')) process.stderr.write('FAILED\n');
+      print(options, { ...outcome, error: { code: outcome.error.code, message: outcome.error.message } }, summary);
+      throw outcome.error;
+    }
+    print(options, outcome, summary);
+  });
+}
+
+async function withDriver(options: GlobalOptions, fn: (driver: Driver) => Promise<void>): Promise<void> {
+  const driver = await openDriver(options.databaseUrl ?? process.env.DATABASE_URL);
+  try {
+    await fn(driver);
+  } finally {
+    await driver.close();
+  }
+}
+
+function print(options: GlobalOptions, json: unknown, text: string): void {
+  process.stdout.write(options.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+}
+
+try {
+  await program().parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version are not errors; commander already printed usage problems.
+    process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+  } else if (error instanceof InvalidArgumentError) {
+    process.stderr.write(`coder-db: ${error.message}\n`);
+    process.exitCode = EXIT_USAGE;
+  } else if (error instanceof DatabaseError) {
+    process.stderr.write(`coder-db: ${redact(error.message)} [${error.code}]\n`);
+    process.exitCode = EXIT_FAILED;
+  } else {
+    process.stderr.write(`coder-db: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = EXIT_FAILED;
+  }
+}

@@ -1,0 +1,78 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { migrate, openDriver, parseDatabaseUrl } from '@coder/database';
+import { createTestDatabase, postgresUrl } from '@coder/database/testing';
+
+describe('parseDatabaseUrl', () => {
+  it.each([
+    ['postgres://u:p@127.0.0.1:5432/db', 'postgres'],
+    ['postgresql://127.0.0.1/db', 'postgres'],
+    ['memory://', 'pglite'],
+    ['file:///tmp/x', 'pglite'],
+    ['./relative/dir', 'pglite'],
+    [undefined, 'pglite'],
+  ])('%s is %s', (url, kind) => {
+    expect(parseDatabaseUrl(url).kind).toBe(kind);
+  });
+
+  it.each([
+    ['mysql://h/db', 'has scheme mysql:'],
+    ['postgres://h:5432', 'names no database'],
+    ['postgres://u:secret@[oops/db', 'malformed'],
+  ])('rejects %s', (url, message) => {
+    expect(() => parseDatabaseUrl(url)).toThrow(expect.objectContaining({ code: 'DB_URL_INVALID', message: expect.stringContaining(message) }));
+  });
+
+  it('never prints the password', () => {
+    expect(() => parseDatabaseUrl('postgres://u:secret@[oops/db')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('secret') }));
+  });
+});
+
+describe('embedded PGlite directory', () => {
+  it('refuses a second open of the same directory instead of corrupting it', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pglite-lock-'));
+    const first = await openDriver(path.join(dir, 'db'));
+    try {
+      await expect(openDriver(path.join(dir, 'db'))).rejects.toMatchObject({ code: 'DB_DATA_DIR_LOCKED' });
+    } finally {
+      await first.close();
+    }
+    const again = await openDriver(path.join(dir, 'db'));
+    await again.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('refused connections', () => {
+  it('names the server and hides the password', async () => {
+    await expect(openDriver('postgres://me:hunter2@127.0.0.1:1/db')).rejects.toMatchObject({
+      code: 'DB_CONNECT_FAILED',
+      message: expect.stringMatching(/^cannot connect to PostgreSQL at postgres:\/\/me:\*\*\*@127\.0\.0\.1:1\/db: .*ECONNREFUSED/),
+    });
+  });
+});
+
+describe.skipIf(!postgresUrl())('on PostgreSQL', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+
+  it('two runners started at once both end at the latest version without error', async () => {
+    const db = await createTestDatabase('postgres', { migrated: false });
+    cleanups.push(db.close);
+    const other = await openDriver(db.url);
+    cleanups.push(() => other.close());
+    const [a, b] = await Promise.all([migrate(db.driver, { direction: 'up' }), migrate(other, { direction: 'up' })]);
+    expect(a.error).toBeUndefined();
+    expect(b.error).toBeUndefined();
+    expect(a.after).toEqual({ version: 4, dirty: false });
+    expect(b.after).toEqual({ version: 4, dirty: false });
+    // One of them did the work, the other waited on the lock and found nothing to do.
+    expect([a.results.length, b.results.length].sort()).toEqual([0, 4]);
+  });
+});
