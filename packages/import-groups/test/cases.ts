@@ -234,7 +234,7 @@ export const IMPORT_GROUPS_CASES: readonly ImportGroupsCase[] = [
     name: 'eslint-disable block stays, eslint-disable-next-line travels',
     code: text`
       |/* eslint-disable no-console */
-      |// eslint-disable-next-line import/no-unresolved
+      |// eslint-disable-next-line no-restricted-imports -- reason
       |import { a } from './a.js';
       |import fs from 'node:fs';
     `,
@@ -242,7 +242,7 @@ export const IMPORT_GROUPS_CASES: readonly ImportGroupsCase[] = [
       |/* eslint-disable no-console */
       |import fs from 'node:fs';
       |
-      |// eslint-disable-next-line import/no-unresolved
+      |// eslint-disable-next-line no-restricted-imports -- reason
       |import { a } from './a.js';
     `,
     errors: ['order'],
