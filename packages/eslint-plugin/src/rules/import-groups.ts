@@ -1,3 +1,5 @@
+import type { TSESTree } from '@typescript-eslint/utils';
+
 import {
   DEFAULT_BUILTIN,
   DEFAULT_INTERNAL,
@@ -6,8 +8,6 @@ import {
   planImportGroups,
 } from '@coder/import-groups';
 import type { ImportGroupsOptions, ImportRef, ProblemKind } from '@coder/import-groups';
-import type { TSESTree } from '@typescript-eslint/utils';
-
 import { createRule } from '../create-rule.js';
 
 export type Options = [ImportGroupsOptions];

@@ -1,8 +1,8 @@
+import type { InvalidTestCase, ValidTestCase } from '@typescript-eslint/rule-tester';
+
 import { IMPORT_GROUPS_CASES } from '@coder/import-groups/test-cases';
 import type { ImportGroupsCase } from '@coder/import-groups/test-cases';
 import type { ImportGroupsOptions } from '@coder/import-groups';
-import type { InvalidTestCase, ValidTestCase } from '@typescript-eslint/rule-tester';
-
 import { importGroups } from '../../src/rules/import-groups.js';
 import type { MessageIds, Options } from '../../src/rules/import-groups.js';
 import { createRuleTester } from '../rule-tester.js';
