@@ -20,7 +20,7 @@ function config(options: ImportGroupsOptions): Linter.Config[] {
       languageOptions: { parser: tsParser as Linter.Parser },
       linterOptions: { reportUnusedDisableDirectives: 'off' },
       plugins: { '@coder': plugin as never },
-      rules: { '@coder/import-groups': ['error', options as Linter.RuleEntry[1]] },
+      rules: { '@coder/import-groups': ['error', options] as Linter.RuleEntry },
     },
   ];
 }
