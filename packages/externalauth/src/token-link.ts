@@ -1,0 +1,105 @@
+import type { Querier } from '@coder/database';
+
+import type { RefreshedTokens } from './provider.js';
+
+/** The token fields the refresh path reads, whichever table holds them. */
+export interface StoredTokens {
+  accessToken: string;
+  refreshToken: string;
+  expiry: Date | null;
+  failureReason: string;
+}
+
+/**
+ * One stored link (an external auth link or the user's OIDC login link) seen
+ * through the queries the refresh path needs. Both writes are optimistic: they
+ * change nothing (0 rows) unless the row still holds `oldRefreshToken`.
+ */
+export interface TokenLink {
+  /** For logs: never a token. */
+  readonly label: { kind: 'external_auth_link' | 'user_link'; providerId: string; userId: string };
+  /** The advisory lock that serialises refreshes of this link across replicas. */
+  readonly lockKey: string;
+  read(db: Querier): Promise<StoredTokens | null>;
+  saveRefreshed(db: Querier, oldRefreshToken: string, tokens: RefreshedTokens): Promise<number>;
+  giveUp(db: Querier, oldRefreshToken: string, reason: string): Promise<number>;
+}
+
+export function externalAuthLink(providerId: string, userId: string): TokenLink {
+  const key = { providerId, userId };
+  return {
+    label: { kind: 'external_auth_link', providerId, userId },
+    lockKey: `external_auth_links:${providerId}:${userId}`,
+    async read(db) {
+      const link = await db.getExternalAuthLink(key);
+      return link && {
+        accessToken: link.oauthAccessToken,
+        refreshToken: link.oauthRefreshToken,
+        expiry: link.oauthExpiry,
+        failureReason: link.oauthRefreshFailureReason,
+      };
+    },
+    saveRefreshed(db, oldRefreshToken, tokens) {
+      return db.updateExternalAuthLinkTokens({
+        ...key,
+        updatedAt: new Date(),
+        oauthAccessToken: tokens.accessToken,
+        oauthAccessTokenKeyId: null,
+        oauthRefreshToken: tokens.refreshToken,
+        oauthRefreshTokenKeyId: null,
+        oauthExpiry: tokens.expiry,
+        oauthExtra: tokens.extra,
+        oldOauthRefreshToken: oldRefreshToken,
+      });
+    },
+    giveUp(db, oldRefreshToken, reason) {
+      return db.updateExternalAuthLinkRefreshToken({
+        ...key,
+        updatedAt: new Date(),
+        oauthRefreshToken: '',
+        oauthRefreshTokenKeyId: null,
+        oauthRefreshFailureReason: reason,
+        oldOauthRefreshToken: oldRefreshToken,
+      });
+    },
+  };
+}
+
+export const OIDC_LOGIN_TYPE = 'oidc';
+
+export function userLoginLink(providerId: string, userId: string): TokenLink {
+  const key = { userId, loginType: OIDC_LOGIN_TYPE };
+  return {
+    label: { kind: 'user_link', providerId, userId },
+    lockKey: `user_links:${OIDC_LOGIN_TYPE}:${userId}`,
+    async read(db) {
+      const link = await db.getUserLinkByUserIDLoginType(key);
+      return link && {
+        accessToken: link.oauthAccessToken,
+        refreshToken: link.oauthRefreshToken,
+        expiry: link.oauthExpiry,
+        failureReason: link.oauthRefreshFailureReason,
+      };
+    },
+    saveRefreshed(db, oldRefreshToken, tokens) {
+      return db.updateUserLinkTokens({
+        ...key,
+        oauthAccessToken: tokens.accessToken,
+        oauthAccessTokenKeyId: null,
+        oauthRefreshToken: tokens.refreshToken,
+        oauthRefreshTokenKeyId: null,
+        oauthExpiry: tokens.expiry,
+        oldOauthRefreshToken: oldRefreshToken,
+      });
+    },
+    giveUp(db, oldRefreshToken, reason) {
+      return db.updateUserLinkRefreshToken({
+        ...key,
+        oauthRefreshToken: '',
+        oauthRefreshTokenKeyId: null,
+        oauthRefreshFailureReason: reason,
+        oldOauthRefreshToken: oldRefreshToken,
+      });
+    },
+  };
+}
