@@ -12,9 +12,9 @@ INSERT INTO external_auth_links (
     oauth_expiry, oauth_extra
 ) VALUES (
     @provider_id, @user_id, @created_at, @updated_at,
-    @oauth_access_token, @oauth_access_token_key_id,
-    @oauth_refresh_token, @oauth_refresh_token_key_id,
-    @oauth_expiry, @oauth_extra
+    @oauth_access_token, sqlc.narg(oauth_access_token_key_id),
+    @oauth_refresh_token, sqlc.narg(oauth_refresh_token_key_id),
+    sqlc.narg(oauth_expiry), sqlc.narg(oauth_extra)
 )
 RETURNING *;
 
@@ -23,11 +23,11 @@ RETURNING *;
 UPDATE external_auth_links SET
     updated_at = @updated_at,
     oauth_access_token = @oauth_access_token,
-    oauth_access_token_key_id = @oauth_access_token_key_id,
+    oauth_access_token_key_id = sqlc.narg(oauth_access_token_key_id),
     oauth_refresh_token = @oauth_refresh_token,
-    oauth_refresh_token_key_id = @oauth_refresh_token_key_id,
-    oauth_expiry = @oauth_expiry,
-    oauth_extra = @oauth_extra,
+    oauth_refresh_token_key_id = sqlc.narg(oauth_refresh_token_key_id),
+    oauth_expiry = sqlc.narg(oauth_expiry),
+    oauth_extra = sqlc.narg(oauth_extra),
     oauth_refresh_failure_reason = ''
 WHERE provider_id = @provider_id AND user_id = @user_id
 RETURNING *;
@@ -38,11 +38,11 @@ RETURNING *;
 UPDATE external_auth_links SET
     updated_at = @updated_at,
     oauth_access_token = @oauth_access_token,
-    oauth_access_token_key_id = @oauth_access_token_key_id,
+    oauth_access_token_key_id = sqlc.narg(oauth_access_token_key_id),
     oauth_refresh_token = @oauth_refresh_token,
-    oauth_refresh_token_key_id = @oauth_refresh_token_key_id,
-    oauth_expiry = @oauth_expiry,
-    oauth_extra = @oauth_extra,
+    oauth_refresh_token_key_id = sqlc.narg(oauth_refresh_token_key_id),
+    oauth_expiry = sqlc.narg(oauth_expiry),
+    oauth_extra = sqlc.narg(oauth_extra),
     oauth_refresh_failure_reason = ''
 WHERE provider_id = @provider_id AND user_id = @user_id
     AND oauth_refresh_token = @old_oauth_refresh_token;
@@ -53,7 +53,7 @@ WHERE provider_id = @provider_id AND user_id = @user_id
 UPDATE external_auth_links SET
     updated_at = @updated_at,
     oauth_refresh_token = @oauth_refresh_token,
-    oauth_refresh_token_key_id = @oauth_refresh_token_key_id,
+    oauth_refresh_token_key_id = sqlc.narg(oauth_refresh_token_key_id),
     oauth_refresh_failure_reason = @oauth_refresh_failure_reason
 WHERE provider_id = @provider_id AND user_id = @user_id
     AND oauth_refresh_token = @old_oauth_refresh_token;

@@ -9,9 +9,9 @@ INSERT INTO user_links (
     oauth_expiry
 ) VALUES (
     @user_id, @login_type, @linked_id,
-    @oauth_access_token, @oauth_access_token_key_id,
-    @oauth_refresh_token, @oauth_refresh_token_key_id,
-    @oauth_expiry
+    @oauth_access_token, sqlc.narg(oauth_access_token_key_id),
+    @oauth_refresh_token, sqlc.narg(oauth_refresh_token_key_id),
+    sqlc.narg(oauth_expiry)
 )
 RETURNING *;
 
@@ -19,10 +19,10 @@ RETURNING *;
 -- name: UpdateUserLink :one
 UPDATE user_links SET
     oauth_access_token = @oauth_access_token,
-    oauth_access_token_key_id = @oauth_access_token_key_id,
+    oauth_access_token_key_id = sqlc.narg(oauth_access_token_key_id),
     oauth_refresh_token = @oauth_refresh_token,
-    oauth_refresh_token_key_id = @oauth_refresh_token_key_id,
-    oauth_expiry = @oauth_expiry,
+    oauth_refresh_token_key_id = sqlc.narg(oauth_refresh_token_key_id),
+    oauth_expiry = sqlc.narg(oauth_expiry),
     oauth_refresh_failure_reason = ''
 WHERE user_id = @user_id AND login_type = @login_type
 RETURNING *;
@@ -31,10 +31,10 @@ RETURNING *;
 -- name: UpdateUserLinkTokens :execrows
 UPDATE user_links SET
     oauth_access_token = @oauth_access_token,
-    oauth_access_token_key_id = @oauth_access_token_key_id,
+    oauth_access_token_key_id = sqlc.narg(oauth_access_token_key_id),
     oauth_refresh_token = @oauth_refresh_token,
-    oauth_refresh_token_key_id = @oauth_refresh_token_key_id,
-    oauth_expiry = @oauth_expiry,
+    oauth_refresh_token_key_id = sqlc.narg(oauth_refresh_token_key_id),
+    oauth_expiry = sqlc.narg(oauth_expiry),
     oauth_refresh_failure_reason = ''
 WHERE user_id = @user_id AND login_type = @login_type
     AND oauth_refresh_token = @old_oauth_refresh_token;
@@ -43,7 +43,7 @@ WHERE user_id = @user_id AND login_type = @login_type
 -- name: UpdateUserLinkRefreshToken :execrows
 UPDATE user_links SET
     oauth_refresh_token = @oauth_refresh_token,
-    oauth_refresh_token_key_id = @oauth_refresh_token_key_id,
+    oauth_refresh_token_key_id = sqlc.narg(oauth_refresh_token_key_id),
     oauth_refresh_failure_reason = @oauth_refresh_failure_reason
 WHERE user_id = @user_id AND login_type = @login_type
     AND oauth_refresh_token = @old_oauth_refresh_token;

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 
 import type { Driver, Executor } from './driver.js';
-import { bindQuerier } from './queries.js';
-import type { Querier } from './queries.js';
+import { bindQuerier } from './queries.gen.js';
+import type { Querier } from './queries.gen.js';
 
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
 
