@@ -125,7 +125,7 @@ function runInWorkers(
   // Small batches keep every worker busy to the end; large enough to keep
   // messages few.
   const batchSize = Math.max(1, Math.min(64, Math.ceil(files.length / (jobs * 8))));
-  const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+  const spawn = workerFactory();
   const results: FileResult[] = [];
   let next = 0;
   const take = (): string[] => files.slice(next, (next += batchSize));
@@ -133,7 +133,7 @@ function runInWorkers(
   return new Promise((resolve) => {
     let running = jobs;
     for (let i = 0; i < jobs; i++) {
-      const worker = new Worker(workerUrl, { workerData: options });
+      const worker = spawn(options);
       let inFlight = take();
       worker.on('message', (batch: FileResult[]) => {
         for (const result of batch) {
@@ -171,6 +171,22 @@ function runInWorkers(
       worker.postMessage(inFlight);
     }
   });
+}
+
+/**
+ * Built code runs `worker.js`. Tests and `tsx` runs use the TypeScript
+ * sources: worker threads on Node 20 do not inherit the parent's `--import`
+ * hooks, so the worker first loads tsx, then `worker.ts`.
+ */
+function workerFactory(): (options: ProcessOptions) => Worker {
+  if (!import.meta.url.endsWith('.ts')) {
+    const url = new URL('./worker.js', import.meta.url);
+    return (options) => new Worker(url, { workerData: options });
+  }
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const worker = new URL('./worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}); });`;
+  return (options) => new Worker(code, { eval: true, workerData: options });
 }
 
 function summarize(results: readonly FileResult[], started: number): RunSummary {
