@@ -13,6 +13,7 @@ export interface TestGitHubProvider {
   mintTokens(login: string): { accessToken: string; refreshToken: string };
   isRefreshTokenAlive(refreshToken: string): boolean;
   isAccessTokenAlive(accessToken: string): boolean;
+  resetStats(): void;
   injectFaults(...faults: TokenEndpointFault[]): void;
   /** Make the next `n` validation calls answer 401 (a token the provider no longer accepts). */
   rejectNextValidations(n: number): void;
@@ -110,6 +111,7 @@ export async function startGitHubProvider(): Promise<TestGitHubProvider> {
     isRefreshTokenAlive: (token) => refreshTokens.has(token),
     isAccessTokenAlive: (token) => accessTokens.has(token),
     injectFaults: (...more) => faults.push(...more),
+    resetStats: () => Object.assign(stats, { refreshCalls: 0, refreshSucceeded: 0, refreshFailed: 0, validateCalls: 0 }),
     rejectNextValidations: (n) => {
       rejectValidations = n;
     },

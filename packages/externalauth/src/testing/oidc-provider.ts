@@ -35,6 +35,8 @@ export interface TestOidcProvider {
   mintTokens(accountId: string): Promise<{ accessToken: string; refreshToken: string }>;
   /** Whether a refresh token would still be accepted (looked up, not spent). */
   isRefreshTokenAlive(refreshToken: string): Promise<boolean>;
+  /** Whether an access token is still accepted (not expired, family not revoked). */
+  isAccessTokenAlive(accessToken: string): Promise<boolean>;
   /** Queue faults for the next refresh requests, one each. */
   injectFaults(...faults: TokenEndpointFault[]): void;
   resetStats(): void;
@@ -171,6 +173,10 @@ export async function startOidcProvider(options: TestOidcProviderOptions = {}): 
       if (!token || token.isExpired || token.consumed) return false;
       // A revoked family leaves no grant behind.
       return Boolean(token.grantId && (await provider.Grant.find(token.grantId)));
+    },
+    async isAccessTokenAlive(accessToken) {
+      const token = await provider.AccessToken.find(accessToken);
+      return Boolean(token && !token.isExpired);
     },
     injectFaults: (...more) => faults.push(...more),
     resetStats: () => Object.assign(stats, emptyStats()),
