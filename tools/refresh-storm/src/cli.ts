@@ -60,8 +60,11 @@ function program(): Command {
 
 async function main(argv: string[]): Promise<number> {
   const cli = program();
+  // `pnpm start -- --flag` forwards the `--` itself: drop it.
+  const args = argv.slice(2);
+  if (args[0] === '--') args.shift();
   try {
-    cli.parse(argv);
+    cli.parse(args, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
     throw error;

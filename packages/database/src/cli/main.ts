@@ -124,8 +124,11 @@ function print(options: GlobalOptions, json: unknown, text: string): void {
   process.stdout.write(options.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
 }
 
+// `pnpm db -- migrate up` forwards the `--` itself: drop it.
+const args = process.argv.slice(2);
+if (args[0] === '--') args.shift();
 try {
-  await program().parseAsync(process.argv);
+  await program().parseAsync(args, { from: 'user' });
 } catch (error) {
   if (error instanceof CommanderError) {
     // Help and version are not errors; commander already printed usage problems.
