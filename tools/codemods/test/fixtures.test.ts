@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { show } from '@coder/import-groups/test-cases';
 import { describe, expect, it } from 'vitest';
 
+import { show } from '@coder/import-groups/test-cases';
 import { fixOnceWithRule, runTransform } from './helpers.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
