@@ -60,3 +60,23 @@ WHERE provider_id = @provider_id AND user_id = @user_id
 
 -- name: DeleteExternalAuthLink :execrows
 DELETE FROM external_auth_links WHERE provider_id = @provider_id AND user_id = @user_id;
+
+-- Every link, a page at a time in key order (key rotation walks the table).
+-- name: ListExternalAuthLinks :many
+SELECT * FROM external_auth_links
+WHERE (provider_id, user_id) > (@after_provider_id, @after_user_id::uuid)
+ORDER BY provider_id, user_id
+LIMIT @page_size::int;
+
+-- Rewrites both token columns and their key ids (encryption, rotation,
+-- decryption) without touching anything else. Compare-and-swap on the stored
+-- values, so a refresh that lands in between is never overwritten.
+-- name: UpdateExternalAuthLinkEncryption :execrows
+UPDATE external_auth_links SET
+    oauth_access_token = @oauth_access_token,
+    oauth_access_token_key_id = sqlc.narg(oauth_access_token_key_id),
+    oauth_refresh_token = @oauth_refresh_token,
+    oauth_refresh_token_key_id = sqlc.narg(oauth_refresh_token_key_id)
+WHERE provider_id = @provider_id AND user_id = @user_id
+    AND oauth_access_token = @old_oauth_access_token
+    AND oauth_refresh_token = @old_oauth_refresh_token;

@@ -7,7 +7,18 @@ export type DatabaseErrorCode =
   | 'MIGRATION_DIRTY'
   | 'MIGRATION_UNKNOWN_VERSION'
   | 'MIGRATION_FAILED'
-  | 'MIGRATION_SCHEMA_AHEAD';
+  | 'MIGRATION_SCHEMA_AHEAD'
+  // dbauthz: the caller may not do this / no actor in context.
+  | 'DB_NOT_AUTHORIZED'
+  | 'DB_NO_ACTOR'
+  // dbcrypt: bad key configuration at start-up.
+  | 'DBCRYPT_KEYS_INVALID'
+  | 'DBCRYPT_KEY_REVOKED'
+  | 'DBCRYPT_KEY_MISMATCH'
+  // dbcrypt: a stored value cannot be read (names table, row and key id).
+  | 'DBCRYPT_KEY_MISSING'
+  | 'DBCRYPT_DECRYPT_FAILED'
+  | 'DBCRYPT_VALUE_MISSING';
 
 /**
  * An error of `@coder/database`. `code` is stable; `message` is for people.

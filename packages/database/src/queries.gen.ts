@@ -12,7 +12,17 @@ function jsonText(value: JsonValue | undefined): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
 
-/** A whole row, as returned by GetExternalAuthLink, GetExternalAuthLinksByUserID, InsertExternalAuthLink, UpdateExternalAuthLink. */
+/** A whole row, as returned by GetDBCryptKeys. */
+export interface DbcryptKey {
+  number: number;
+  activeKeyDigest: string | null;
+  revokedKeyDigest: string | null;
+  createdAt: Date;
+  revokedAt: Date | null;
+  test: string;
+}
+
+/** A whole row, as returned by GetExternalAuthLink, GetExternalAuthLinksByUserID, InsertExternalAuthLink, UpdateExternalAuthLink, ListExternalAuthLinks. */
 export interface ExternalAuthLink {
   providerId: string;
   userId: string;
@@ -36,7 +46,7 @@ export interface User {
   updatedAt: Date;
 }
 
-/** A whole row, as returned by GetUserLinkByUserIDLoginType, InsertUserLink, UpdateUserLink. */
+/** A whole row, as returned by GetUserLinkByUserIDLoginType, InsertUserLink, UpdateUserLink, ListUserLinks. */
 export interface UserLink {
   userId: string;
   loginType: string;
@@ -47,6 +57,17 @@ export interface UserLink {
   oauthAccessTokenKeyId: string | null;
   oauthRefreshTokenKeyId: string | null;
   oauthRefreshFailureReason: string;
+}
+
+/** Parameters of InsertDBCryptKey (queries/dbcrypt.sql:7). */
+export interface InsertDBCryptKeyParams {
+  activeKeyDigest: string;
+  test: string;
+}
+
+/** Parameters of RevokeDBCryptKey (queries/dbcrypt.sql:13). */
+export interface RevokeDBCryptKeyParams {
+  activeKeyDigest: string;
 }
 
 /** Parameters of GetExternalAuthLink (queries/external_auth.sql:1). */
@@ -118,6 +139,25 @@ export interface DeleteExternalAuthLinkParams {
   userId: string;
 }
 
+/** Parameters of ListExternalAuthLinks (queries/external_auth.sql:65). */
+export interface ListExternalAuthLinksParams {
+  afterProviderId: string;
+  afterUserId: string;
+  pageSize: number;
+}
+
+/** Parameters of UpdateExternalAuthLinkEncryption (queries/external_auth.sql:74). */
+export interface UpdateExternalAuthLinkEncryptionParams {
+  oauthAccessToken: string;
+  oauthAccessTokenKeyId: string | null;
+  oauthRefreshToken: string;
+  oauthRefreshTokenKeyId: string | null;
+  providerId: string;
+  userId: string;
+  oldOauthAccessToken: string;
+  oldOauthRefreshToken: string;
+}
+
 /** Parameters of AcquireRefreshLock (queries/locks.sql:3). */
 export interface AcquireRefreshLockParams {
   lockKey: string;
@@ -180,6 +220,25 @@ export interface DeleteUserLinkParams {
   loginType: string;
 }
 
+/** Parameters of ListUserLinks (queries/user_links.sql:55). */
+export interface ListUserLinksParams {
+  afterUserId: string;
+  afterLoginType: string;
+  pageSize: number;
+}
+
+/** Parameters of UpdateUserLinkEncryption (queries/user_links.sql:63). */
+export interface UpdateUserLinkEncryptionParams {
+  oauthAccessToken: string;
+  oauthAccessTokenKeyId: string | null;
+  oauthRefreshToken: string;
+  oauthRefreshTokenKeyId: string | null;
+  userId: string;
+  loginType: string;
+  oldOauthAccessToken: string;
+  oldOauthRefreshToken: string;
+}
+
 /** Parameters of InsertUser (queries/users.sql:1). */
 export interface InsertUserParams {
   id: string;
@@ -190,6 +249,17 @@ export interface InsertUserParams {
 /** Parameters of GetUserByID (queries/users.sql:6). */
 export interface GetUserByIDParams {
   id: string;
+}
+
+function toDbcryptKey(row: Row): DbcryptKey {
+  return {
+    number: row['number'] as number,
+    activeKeyDigest: row['active_key_digest'] as string | null,
+    revokedKeyDigest: row['revoked_key_digest'] as string | null,
+    createdAt: row['created_at'] as Date,
+    revokedAt: row['revoked_at'] as Date | null,
+    test: row['test'] as string,
+  };
 }
 
 function toExternalAuthLink(row: Row): ExternalAuthLink {
@@ -230,6 +300,59 @@ function toUser(row: Row): User {
     createdAt: row['created_at'] as Date,
     updatedAt: row['updated_at'] as Date,
   };
+}
+
+/** SQL of GetDBCryptKeys (queries/dbcrypt.sql:3), parameters as $n. */
+export const getDBCryptKeysSql = `SELECT * FROM dbcrypt_keys ORDER BY number`;
+
+/**
+ * GetDBCryptKeys.
+ *
+ * Returns every row. SQL: queries/dbcrypt.sql:3.
+ *
+ * @example
+ * await getDBCryptKeys(db);
+ */
+export async function getDBCryptKeys(db: Executor): Promise<DbcryptKey[]> {
+  const { rows } = await db.query(getDBCryptKeysSql, []);
+  return rows.map(toDbcryptKey);
+}
+
+/** SQL of InsertDBCryptKey (queries/dbcrypt.sql:7), parameters as $n. */
+export const insertDBCryptKeySql = `INSERT INTO dbcrypt_keys (active_key_digest, test)
+VALUES ($1, $2)
+ON CONFLICT (active_key_digest) DO NOTHING`;
+
+/**
+ * Registers a key at start-up; a key already registered is left as it is.
+ *
+ * Returns nothing. SQL: queries/dbcrypt.sql:7.
+ *
+ * @example
+ * await insertDBCryptKey(db, { activeKeyDigest, test });
+ */
+export async function insertDBCryptKey(db: Executor, params: InsertDBCryptKeyParams): Promise<void> {
+  await db.query(insertDBCryptKeySql, [params.activeKeyDigest, params.test]);
+}
+
+/** SQL of RevokeDBCryptKey (queries/dbcrypt.sql:13), parameters as $n. */
+export const revokeDBCryptKeySql = `UPDATE dbcrypt_keys SET
+    revoked_key_digest = active_key_digest,
+    active_key_digest = NULL,
+    revoked_at = now()
+WHERE active_key_digest = $1`;
+
+/**
+ * Revokes a key. Fails (foreign key) while any value still uses it.
+ *
+ * Returns the number of rows affected. SQL: queries/dbcrypt.sql:13.
+ *
+ * @example
+ * await revokeDBCryptKey(db, { activeKeyDigest });
+ */
+export async function revokeDBCryptKey(db: Executor, params: RevokeDBCryptKeyParams): Promise<number> {
+  const { rowCount } = await db.query(revokeDBCryptKeySql, [params.activeKeyDigest]);
+  return rowCount ?? 0;
 }
 
 /** SQL of GetExternalAuthLink (queries/external_auth.sql:1), parameters as $n. */
@@ -427,6 +550,59 @@ export async function deleteExternalAuthLink(db: Executor, params: DeleteExterna
   return rowCount ?? 0;
 }
 
+/** SQL of ListExternalAuthLinks (queries/external_auth.sql:65), parameters as $n. */
+export const listExternalAuthLinksSql = `SELECT * FROM external_auth_links
+WHERE (provider_id, user_id) > ($1, $2::uuid)
+ORDER BY provider_id, user_id
+LIMIT $3::int`;
+
+/**
+ * Every link, a page at a time in key order (key rotation walks the table).
+ *
+ * Returns every row. SQL: queries/external_auth.sql:65.
+ *
+ * @example
+ * await listExternalAuthLinks(db, { afterProviderId, afterUserId, pageSize });
+ */
+export async function listExternalAuthLinks(db: Executor, params: ListExternalAuthLinksParams): Promise<ExternalAuthLink[]> {
+  const { rows } = await db.query(listExternalAuthLinksSql, [params.afterProviderId, params.afterUserId, params.pageSize]);
+  return rows.map(toExternalAuthLink);
+}
+
+/** SQL of UpdateExternalAuthLinkEncryption (queries/external_auth.sql:74), parameters as $n. */
+export const updateExternalAuthLinkEncryptionSql = `UPDATE external_auth_links SET
+    oauth_access_token = $1,
+    oauth_access_token_key_id = $2,
+    oauth_refresh_token = $3,
+    oauth_refresh_token_key_id = $4
+WHERE provider_id = $5 AND user_id = $6
+    AND oauth_access_token = $7
+    AND oauth_refresh_token = $8`;
+
+/**
+ * Rewrites both token columns and their key ids (encryption, rotation,
+ * decryption) without touching anything else. Compare-and-swap on the stored
+ * values, so a refresh that lands in between is never overwritten.
+ *
+ * Returns the number of rows affected. SQL: queries/external_auth.sql:74.
+ *
+ * @example
+ * await updateExternalAuthLinkEncryption(db, { oauthAccessToken, oauthAccessTokenKeyId, oauthRefreshToken, oauthRefreshTokenKeyId, providerId, userId, oldOauthAccessToken, oldOauthRefreshToken });
+ */
+export async function updateExternalAuthLinkEncryption(db: Executor, params: UpdateExternalAuthLinkEncryptionParams): Promise<number> {
+  const { rowCount } = await db.query(updateExternalAuthLinkEncryptionSql, [
+    params.oauthAccessToken,
+    params.oauthAccessTokenKeyId,
+    params.oauthRefreshToken,
+    params.oauthRefreshTokenKeyId,
+    params.providerId,
+    params.userId,
+    params.oldOauthAccessToken,
+    params.oldOauthRefreshToken,
+  ]);
+  return rowCount ?? 0;
+}
+
 /** SQL of AcquireRefreshLock (queries/locks.sql:3), parameters as $n. */
 export const acquireRefreshLockSql = `SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))`;
 
@@ -608,6 +784,58 @@ export async function deleteUserLink(db: Executor, params: DeleteUserLinkParams)
   return rowCount ?? 0;
 }
 
+/** SQL of ListUserLinks (queries/user_links.sql:55), parameters as $n. */
+export const listUserLinksSql = `SELECT * FROM user_links
+WHERE (user_id, login_type) > ($1::uuid, $2)
+ORDER BY user_id, login_type
+LIMIT $3::int`;
+
+/**
+ * Every link, a page at a time in key order (key rotation walks the table).
+ *
+ * Returns every row. SQL: queries/user_links.sql:55.
+ *
+ * @example
+ * await listUserLinks(db, { afterUserId, afterLoginType, pageSize });
+ */
+export async function listUserLinks(db: Executor, params: ListUserLinksParams): Promise<UserLink[]> {
+  const { rows } = await db.query(listUserLinksSql, [params.afterUserId, params.afterLoginType, params.pageSize]);
+  return rows.map(toUserLink);
+}
+
+/** SQL of UpdateUserLinkEncryption (queries/user_links.sql:63), parameters as $n. */
+export const updateUserLinkEncryptionSql = `UPDATE user_links SET
+    oauth_access_token = $1,
+    oauth_access_token_key_id = $2,
+    oauth_refresh_token = $3,
+    oauth_refresh_token_key_id = $4
+WHERE user_id = $5 AND login_type = $6
+    AND oauth_access_token = $7
+    AND oauth_refresh_token = $8`;
+
+/**
+ * Rewrites both token columns and their key ids; compare-and-swap like
+ * UpdateExternalAuthLinkEncryption.
+ *
+ * Returns the number of rows affected. SQL: queries/user_links.sql:63.
+ *
+ * @example
+ * await updateUserLinkEncryption(db, { oauthAccessToken, oauthAccessTokenKeyId, oauthRefreshToken, oauthRefreshTokenKeyId, userId, loginType, oldOauthAccessToken, oldOauthRefreshToken });
+ */
+export async function updateUserLinkEncryption(db: Executor, params: UpdateUserLinkEncryptionParams): Promise<number> {
+  const { rowCount } = await db.query(updateUserLinkEncryptionSql, [
+    params.oauthAccessToken,
+    params.oauthAccessTokenKeyId,
+    params.oauthRefreshToken,
+    params.oauthRefreshTokenKeyId,
+    params.userId,
+    params.loginType,
+    params.oldOauthAccessToken,
+    params.oldOauthRefreshToken,
+  ]);
+  return rowCount ?? 0;
+}
+
 /** SQL of InsertUser (queries/users.sql:1), parameters as $n. */
 export const insertUserSql = `INSERT INTO users (id, username, name)
 VALUES ($1, $2, $3)
@@ -647,6 +875,12 @@ export async function getUserByID(db: Executor, params: GetUserByIDParams): Prom
 
 /** Every query as a method; a `Store` is a Querier plus transactions. */
 export interface Querier {
+  /** GetDBCryptKeys (queries/dbcrypt.sql:3). */
+  getDBCryptKeys(): Promise<DbcryptKey[]>;
+  /** InsertDBCryptKey (queries/dbcrypt.sql:7). */
+  insertDBCryptKey(params: InsertDBCryptKeyParams): Promise<void>;
+  /** RevokeDBCryptKey (queries/dbcrypt.sql:13). */
+  revokeDBCryptKey(params: RevokeDBCryptKeyParams): Promise<number>;
   /** GetExternalAuthLink (queries/external_auth.sql:1). */
   getExternalAuthLink(params: GetExternalAuthLinkParams): Promise<ExternalAuthLink | null>;
   /** GetExternalAuthLinksByUserID (queries/external_auth.sql:4). */
@@ -661,6 +895,10 @@ export interface Querier {
   updateExternalAuthLinkRefreshToken(params: UpdateExternalAuthLinkRefreshTokenParams): Promise<number>;
   /** DeleteExternalAuthLink (queries/external_auth.sql:61). */
   deleteExternalAuthLink(params: DeleteExternalAuthLinkParams): Promise<number>;
+  /** ListExternalAuthLinks (queries/external_auth.sql:65). */
+  listExternalAuthLinks(params: ListExternalAuthLinksParams): Promise<ExternalAuthLink[]>;
+  /** UpdateExternalAuthLinkEncryption (queries/external_auth.sql:74). */
+  updateExternalAuthLinkEncryption(params: UpdateExternalAuthLinkEncryptionParams): Promise<number>;
   /** AcquireRefreshLock (queries/locks.sql:3). */
   acquireRefreshLock(params: AcquireRefreshLockParams): Promise<void>;
   /** GetUserLinkByUserIDLoginType (queries/user_links.sql:1). */
@@ -675,6 +913,10 @@ export interface Querier {
   updateUserLinkRefreshToken(params: UpdateUserLinkRefreshTokenParams): Promise<number>;
   /** DeleteUserLink (queries/user_links.sql:51). */
   deleteUserLink(params: DeleteUserLinkParams): Promise<number>;
+  /** ListUserLinks (queries/user_links.sql:55). */
+  listUserLinks(params: ListUserLinksParams): Promise<UserLink[]>;
+  /** UpdateUserLinkEncryption (queries/user_links.sql:63). */
+  updateUserLinkEncryption(params: UpdateUserLinkEncryptionParams): Promise<number>;
   /** InsertUser (queries/users.sql:1). */
   insertUser(params: InsertUserParams): Promise<User>;
   /** GetUserByID (queries/users.sql:6). */
@@ -683,6 +925,9 @@ export interface Querier {
 
 /** Names of every Querier method: layers and their tests check they cover all of them. */
 export const QUERIER_METHODS = [
+  'getDBCryptKeys',
+  'insertDBCryptKey',
+  'revokeDBCryptKey',
   'getExternalAuthLink',
   'getExternalAuthLinksByUserID',
   'insertExternalAuthLink',
@@ -690,6 +935,8 @@ export const QUERIER_METHODS = [
   'updateExternalAuthLinkTokens',
   'updateExternalAuthLinkRefreshToken',
   'deleteExternalAuthLink',
+  'listExternalAuthLinks',
+  'updateExternalAuthLinkEncryption',
   'acquireRefreshLock',
   'getUserLinkByUserIDLoginType',
   'insertUserLink',
@@ -697,6 +944,8 @@ export const QUERIER_METHODS = [
   'updateUserLinkTokens',
   'updateUserLinkRefreshToken',
   'deleteUserLink',
+  'listUserLinks',
+  'updateUserLinkEncryption',
   'insertUser',
   'getUserByID',
 ] as const satisfies ReadonlyArray<keyof Querier>;
@@ -706,10 +955,13 @@ export const QUERIER_METHODS = [
  *
  * @example
  * const querier = bindQuerier(driver.pool);
- * await querier.getExternalAuthLink(...);
+ * await querier.getDBCryptKeys(...);
  */
 export function bindQuerier(db: Executor): Querier {
   return {
+    getDBCryptKeys: () => getDBCryptKeys(db),
+    insertDBCryptKey: (params) => insertDBCryptKey(db, params),
+    revokeDBCryptKey: (params) => revokeDBCryptKey(db, params),
     getExternalAuthLink: (params) => getExternalAuthLink(db, params),
     getExternalAuthLinksByUserID: (params) => getExternalAuthLinksByUserID(db, params),
     insertExternalAuthLink: (params) => insertExternalAuthLink(db, params),
@@ -717,6 +969,8 @@ export function bindQuerier(db: Executor): Querier {
     updateExternalAuthLinkTokens: (params) => updateExternalAuthLinkTokens(db, params),
     updateExternalAuthLinkRefreshToken: (params) => updateExternalAuthLinkRefreshToken(db, params),
     deleteExternalAuthLink: (params) => deleteExternalAuthLink(db, params),
+    listExternalAuthLinks: (params) => listExternalAuthLinks(db, params),
+    updateExternalAuthLinkEncryption: (params) => updateExternalAuthLinkEncryption(db, params),
     acquireRefreshLock: (params) => acquireRefreshLock(db, params),
     getUserLinkByUserIDLoginType: (params) => getUserLinkByUserIDLoginType(db, params),
     insertUserLink: (params) => insertUserLink(db, params),
@@ -724,6 +978,8 @@ export function bindQuerier(db: Executor): Querier {
     updateUserLinkTokens: (params) => updateUserLinkTokens(db, params),
     updateUserLinkRefreshToken: (params) => updateUserLinkRefreshToken(db, params),
     deleteUserLink: (params) => deleteUserLink(db, params),
+    listUserLinks: (params) => listUserLinks(db, params),
+    updateUserLinkEncryption: (params) => updateUserLinkEncryption(db, params),
     insertUser: (params) => insertUser(db, params),
     getUserByID: (params) => getUserByID(db, params),
   };

@@ -13,6 +13,12 @@ export interface TxOptions {
   txId?: string;
   /** Gives up waiting for a lock (row or advisory) after this long, SQLSTATE 55P03. */
   lockTimeoutMs?: number;
+  /**
+   * Called as each attempt starts (1, 2, ...): the retry layer runs a
+   * serializable transaction again after SQLSTATE 40001, and the metrics
+   * layer counts attempts through this.
+   */
+  onAttempt?: (attempt: number) => void;
 }
 
 /**

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// coder-db: migrate the schema. Exit codes: 0 done, 1 the database refused or
+// coder-db: migrate the schema and manage encryption at rest. Exit codes: 0 done, 1 the database refused or
 // a migration failed, 2 bad usage.
 import { performance } from 'node:perf_hooks';
 
@@ -8,7 +8,13 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { openDriver, redact } from '../driver.js';
 import type { Driver } from '../driver.js';
 import { DatabaseError } from '../errors.js';
+import { encryptValue } from '../layers/dbcrypt-cipher.js';
+import { decryptAll, rotateKeys } from '../layers/dbcrypt-admin.js';
+import type { DbcryptRunResult } from '../layers/dbcrypt-admin.js';
+import { parseEncryptionKeys } from '../layers/dbcrypt-cipher.js';
+import { prepareDbcrypt } from '../layers/dbcrypt.js';
 import { forceVersion, migrate, migrationStatus } from '../migrate/runner.js';
+import { createSqlStore } from '../store.js';
 import type { MigrateOutcome, MigrateTarget } from '../migrate/runner.js';
 
 const EXIT_FAILED = 1;
@@ -84,7 +90,50 @@ function program(): Command {
         print(cli.opts(), status, lines.join('\n'));
       }),
     );
+
+  // Keys come only from the environment (never argv, which other users can
+  // read in ps); output shows key ids (digests), never keys or tokens.
+  const dbcryptCmd = cli.command('dbcrypt').description('manage encryption at rest (keys from CODER_EXTERNAL_TOKEN_ENCRYPTION_KEYS, primary first)');
+  dbcryptCmd
+    .command('rotate')
+    .description('re-encrypt every token with the primary key, then revoke the other keys')
+    .action(() => runDbcrypt(cli.opts(), 'rotate'));
+  dbcryptCmd
+    .command('decrypt')
+    .description('write every token back as plaintext, then revoke every key (run the service without keys afterwards)')
+    .action(() => runDbcrypt(cli.opts(), 'decrypt'));
+  dbcryptCmd
+    .command('encrypt-value')
+    .description('read a value on stdin; print its ciphertext and the primary key id (to mend a row by hand)')
+    .action(async () => {
+      const keys = parseEncryptionKeys(process.env.CODER_EXTERNAL_TOKEN_ENCRYPTION_KEYS ?? '');
+      const primary = keys[0];
+      if (!primary) throw new DatabaseError('DBCRYPT_KEYS_INVALID', 'CODER_EXTERNAL_TOKEN_ENCRYPTION_KEYS is empty');
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      const value = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+      const ciphertext = encryptValue(primary, value);
+      print(cli.opts(), { ciphertext, keyId: primary.id }, `ciphertext: ${ciphertext}\nkey id:     ${primary.id}`);
+    });
   return cli;
+}
+
+async function runDbcrypt(options: GlobalOptions, mode: 'rotate' | 'decrypt'): Promise<void> {
+  await withDriver(options, async (driver) => {
+    const keys = parseEncryptionKeys(process.env.CODER_EXTERNAL_TOKEN_ENCRYPTION_KEYS ?? '');
+    if (keys.length === 0) throw new DatabaseError('DBCRYPT_KEYS_INVALID', 'CODER_EXTERNAL_TOKEN_ENCRYPTION_KEYS is empty');
+    const raw = createSqlStore(driver);
+    const dbcrypt = await prepareDbcrypt(raw, keys);
+    const result: DbcryptRunResult = mode === 'rotate' ? await rotateKeys(raw, dbcrypt) : await decryptAll(raw, dbcrypt);
+    const summary = [
+      `${mode}: external_auth_links ${result.rewritten.external_auth_links} rewritten, ${result.unchanged.external_auth_links} unchanged; ` +
+        `user_links ${result.rewritten.user_links} rewritten, ${result.unchanged.user_links} unchanged`,
+      ...result.failures.map((f) => `  FAILED ${f.table} (${f.row}): ${f.error.message} [${f.error.code}]`),
+      `revoked keys: ${result.revoked.join(', ') || 'none'}`,
+    ].join('\n');
+    print(options, { ...result, failures: result.failures.map((f) => ({ table: f.table, row: f.row, code: f.error.code, message: f.error.message })), error: result.error && { code: result.error.code, message: result.error.message } }, summary);
+    if (result.error) throw result.error;
+  });
 }
 
 async function runMigrate(options: GlobalOptions, target: MigrateTarget): Promise<void> {
