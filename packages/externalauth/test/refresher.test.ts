@@ -157,7 +157,8 @@ describe.each(availableBackends())('TokenRefresher on %s', (backend) => {
     const token = await refresher().obtainAccessToken('github', userId);
     secrets.push(token);
     expect(gh.isAccessTokenAlive(token)).toBe(true);
-    expect(logs.lines().filter((l) => l.msg === 'transient refresh failure; retrying')).toHaveLength(2);
+    // At least the two injected faults (a pooled keep-alive connection the server closed meanwhile adds one).
+    expect(logs.lines().filter((l) => l.msg === 'transient refresh failure; retrying').length).toBeGreaterThanOrEqual(2);
 
     gh.injectFaults(...Array.from({ length: FAST_RETRY.attempts }, () => fault));
     await db.store.updateExternalAuthLink({ ...(await readLink(db.store, 'github', userId)), oauthExpiry: new Date(0) });
