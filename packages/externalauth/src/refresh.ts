@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { sqlState } from '@coder/database';
-import type { Store } from '@coder/database';
 import type { Logger } from 'pino';
 
+import { sqlState } from '@coder/database';
+import type { Store } from '@coder/database';
 import { ExternalAuthError, InvalidTokenError } from './errors.js';
 import type { ProviderClient, RefreshOutcome } from './provider.js';
 import type { StoredTokens, TokenLink } from './token-link.js';

@@ -1,7 +1,7 @@
-import type { Store } from '@coder/database';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 
+import type { Store } from '@coder/database';
 import { ExternalAuthError, InvalidTokenError } from './errors.js';
 import { createProviderClient } from './provider.js';
 import type { ProviderClient, ProviderConfig } from './provider.js';

@@ -1,5 +1,4 @@
 import type { Querier } from '@coder/database';
-
 import type { RefreshedTokens } from './provider.js';
 
 /** The token fields the refresh path reads, whichever table holds them. */

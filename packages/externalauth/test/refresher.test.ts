@@ -6,7 +6,6 @@ import type { TestDatabase } from '@coder/database/testing';
 import { ExternalAuthError, InvalidTokenError, TokenRefresher, createProviderClient } from '@coder/externalauth';
 import { captureLogs, startGitHubProvider, startOidcProvider } from '@coder/externalauth/testing';
 import type { TestGitHubProvider, TestOidcProvider } from '@coder/externalauth/testing';
-
 import { FAST_RETRY, FUTURE, readLink, seedLink } from './helpers.js';
 
 let op: TestOidcProvider;

@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
+import pg from 'pg';
+
 import { createSqlStore, migrate, openDriver, redact } from '@coder/database';
 import type { Driver, Store } from '@coder/database';
 import { InvalidTokenError } from '@coder/externalauth';
 import { captureLogs } from '@coder/externalauth/testing';
-import pg from 'pg';
-
 import { startProvider } from './providers.js';
 import type { ProviderKind, StormProvider } from './providers.js';
 import { createTokenSource } from './strategies.js';

@@ -1,7 +1,8 @@
+import type { Logger } from 'pino';
+
 import type { Store } from '@coder/database';
 import { InvalidTokenError, SingleFlight, TokenRefresher, createProviderClient, isExpired } from '@coder/externalauth';
 import type { ProviderClient, ProviderConfig, RefreshedTokens } from '@coder/externalauth';
-import type { Logger } from 'pino';
 
 /** How a replica gets a build its token: the three designs the storm compares. */
 export type Mode = 'naive' | 'singleflight' | 'protected';

@@ -9,10 +9,11 @@ import { protectedHeld, runStorm } from '@coder/refresh-storm';
 
 const small = { replicas: 3, users: 4, builds: 8, rounds: 2 };
 
-describe.each([
-  ['PGlite', undefined],
-  ...(postgresUrl() ? [['PostgreSQL', postgresUrl()] as const] : []),
-])('refresh storm on %s', (_name, databaseUrl) => {
+const backends: Array<[string, string | undefined]> = [['PGlite', undefined]];
+const pgUrl = postgresUrl();
+if (pgUrl) backends.push(['PostgreSQL', pgUrl]);
+
+describe.each(backends)('refresh storm on %s', (_name, databaseUrl) => {
   it.each(['oidc', 'github'] as const)('protected makes one refresh per user per round and breaks nothing (%s)', async (provider) => {
     const report = await runStorm({ ...small, modes: ['naive', 'singleflight', 'protected'], provider, ...(databaseUrl ? { databaseUrl } : {}) });
     expect(report.legacyLinkSurvivedRename).toBe(true);
