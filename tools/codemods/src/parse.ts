@@ -27,6 +27,7 @@ export function parseModule(text: string, filename: string): ProgramLike {
       // Only consulted for extensions TypeScript does not know.
       jsx: /\.[cm]?[jt]sx$/.test(filename),
       errorOnUnknownASTType: false,
+      suppressDeprecatedPropertyWarnings: true,
     });
   } catch (error) {
     const { lineNumber, column } = error as { lineNumber?: number; column?: number };

@@ -96,20 +96,20 @@ export async function runImportGroups(paths: readonly string[], options: RunOpti
   const jobs = Math.max(1, Math.min(options.jobs ?? DEFAULT_JOBS, files.length));
   const results =
     jobs === 1 || files.length <= IN_PROCESS_LIMIT
-      ? await runInProcess(files, processOptions, options.onFile)
+      ? runInProcess(files, processOptions, options.onFile)
       : await runInWorkers(files, processOptions, jobs, options.onFile);
   results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { results, summary: summarize(results, started) };
 }
 
-async function runInProcess(
+function runInProcess(
   files: readonly string[],
   options: ProcessOptions,
   onFile: RunOptions['onFile'],
-): Promise<FileResult[]> {
+): FileResult[] {
   const results: FileResult[] = [];
   for (const file of files) {
-    const result = await processFile(file, options);
+    const result = processFile(file, options);
     results.push(result);
     onFile?.(result);
   }

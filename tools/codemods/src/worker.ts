@@ -14,5 +14,5 @@ port.on('message', (files: string[]) => {
     port.close();
     return;
   }
-  void Promise.all(files.map((file) => processFile(file, options))).then((results) => port.postMessage(results));
+  port.postMessage(files.map((file) => processFile(file, options)));
 });
