@@ -46,7 +46,7 @@ beforeAll(async () => {
   const listed = await runImportGroups([root], { dry: true });
   before = diagnostics(tsFiles(listed));
   first = await runImportGroups([root], { internal: ['rxjs/'] });
-  // eslint-disable-next-line no-console -- the figures go into the closing note
+  // The figures go into the closing note.
   console.log(`rxjs: ${JSON.stringify(first.summary)}`);
 }, 300_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
