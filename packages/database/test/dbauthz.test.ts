@@ -6,7 +6,6 @@ import { AUTHZ_POLICIES, DatabaseError, QUERIER_METHODS, SYSTEM_ACTOR, asActor, 
 import type { Actor, Querier, Store } from '@coder/database';
 import { availableBackends, createTestDatabase } from '@coder/database/testing';
 import type { TestDatabase } from '@coder/database/testing';
-
 import { linkParams, newKey, thrown } from './helpers.js';
 
 type Method = keyof Querier;

@@ -5,10 +5,8 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { DBCRYPT_METHODS, QUERIER_METHODS, decryptAll, keyDigest, parseEncryptionKeys, prepareDbcrypt, rotateKeys, withDbcrypt } from '@coder/database';
-import type { Store } from '@coder/database';
 import { availableBackends, createTestDatabase, postgresUrl } from '@coder/database/testing';
 import type { TestDatabase } from '@coder/database/testing';
-
 import { insertUser, linkParams, newKey, thrown } from './helpers.js';
 
 const open: TestDatabase[] = [];

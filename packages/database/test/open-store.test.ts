@@ -4,7 +4,6 @@ import { DB_METRIC_NAMES, SYSTEM_ACTOR, asActor, keyDigest, openStore } from '@c
 import type { OpenedStore } from '@coder/database';
 import { availableBackends, createTestDatabase } from '@coder/database/testing';
 import type { TestDatabase } from '@coder/database/testing';
-
 import { insertUser, linkParams, memoryLogger, newKey, thrown } from './helpers.js';
 
 const open: Array<TestDatabase | OpenedStore> = [];

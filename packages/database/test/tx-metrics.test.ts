@@ -5,7 +5,6 @@ import { DB_METRIC_NAMES, createSqlStore, sqlState, withDbMetrics, withTxRetry }
 import type { Store } from '@coder/database';
 import { availableBackends, createTestDatabase, postgresUrl } from '@coder/database/testing';
 import type { TestDatabase } from '@coder/database/testing';
-
 import { insertUser, linkParams, memoryLogger, thrown } from './helpers.js';
 
 const open: TestDatabase[] = [];

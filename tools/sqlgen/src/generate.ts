@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 
 import { loadMigrations, migrateToLatest, openDriver } from '@coder/database';
-
 import { loadCatalog } from './catalog.js';
 import { describeQueries } from './describe.js';
 import { emitModule } from './emit.js';
