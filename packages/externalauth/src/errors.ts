@@ -23,6 +23,10 @@ export type ExternalAuthErrorCode =
   | 'OAUTH_PROVIDER_ERROR'
   /** Another replica held the refresh lock longer than the lock timeout, through every retry. */
   | 'OAUTH_LOCK_TIMEOUT'
+  /** The provider refreshed the token but it could not be stored (the database kept failing). */
+  | 'OAUTH_STORE_FAILED'
+  /** The database kept failing transiently (statement timeout, lost connection) through every retry. */
+  | 'OAUTH_DATABASE_UNAVAILABLE'
   | 'OAUTH_ABORTED';
 
 /**

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { sqlState } from '@coder/database';
 import type { Store } from '@coder/database';
 import { ExternalAuthError, InvalidTokenError } from './errors.js';
-import type { ProviderClient, RefreshOutcome } from './provider.js';
+import type { ProviderClient, RefreshOutcome, RefreshedTokens } from './provider.js';
 import type { StoredTokens, TokenLink } from './token-link.js';
 
 export interface RetryPolicy {
@@ -30,7 +30,46 @@ export interface RefreshDeps {
   providerTimeoutMs: number;
   /** A token expiring within this is treated as expired. */
   expirySkewMs: number;
+  /** Fault injection for tests and the refresh storm; see `RefreshHook`. */
+  hook?: RefreshHook | undefined;
 }
+
+/**
+ * The steps of one protected refresh attempt, in order:
+ * - `start`: before the transaction (no lock yet);
+ * - `locked`: the advisory lock is held, before the re-read;
+ * - `before-provider`: the re-read found the token still expired; the provider is called next;
+ * - `after-provider`: the provider answered (any outcome); nothing written yet;
+ * - `written`: the optimistic write ran; the transaction is not committed yet;
+ * - `committed`: the transaction committed (the new tokens are durable);
+ * - `store-failed`: an event, not a point to stall: the provider answered with new tokens
+ *   but the transaction failed (connection dropped, statement timeout) before they were
+ *   stored; the refresh then tries to store them outside the lock.
+ */
+export type RefreshStep = 'start' | 'locked' | 'before-provider' | 'after-provider' | 'written' | 'committed' | 'store-failed';
+export const REFRESH_STEPS: readonly RefreshStep[] = ['start', 'locked', 'before-provider', 'after-provider', 'written', 'committed', 'store-failed'];
+
+export interface RefreshHookContext {
+  step: RefreshStep;
+  providerId: string;
+  userId: string;
+  kind: TokenLink['label']['kind'];
+  /** 1 for the first attempt of this refresh. */
+  attempt: number;
+  /** At `after-provider`: how the provider answered. */
+  answer?: RefreshOutcome['kind'];
+}
+
+/**
+ * Test-only fault injection: awaited at every step of a protected refresh.
+ * It may delay (random interleavings), throw (the attempt fails like any error
+ * at that point) or end the process (a replica killed mid-refresh). Unset, the
+ * refresh behaves exactly as without it. Never receives a token.
+ *
+ * @example
+ * new TokenRefresher(store, { providers, hook: async ({ step }) => { if (step === 'after-provider') process.kill(process.pid, 'SIGKILL'); } });
+ */
+export type RefreshHook = (context: RefreshHookContext) => void | Promise<void>;
 
 /** Expired (or expiring within `skewMs`)? A link without expiry never expires. */
 export function isExpired(tokens: Pick<StoredTokens, 'expiry'>, skewMs: number, now = Date.now()): boolean {
@@ -63,7 +102,7 @@ export async function refreshLink(link: TokenLink, seen: StoredTokens, deps: Ref
   let lastReason = '';
   for (let attempt = 1; attempt <= retry.attempts; attempt++) {
     const started = performance.now();
-    const outcome = await refreshOnce(link, seen, deps);
+    const outcome = await refreshOnce(link, seen, deps, attempt);
     switch (outcome.kind) {
       case 'current':
         log.debug({ attempt }, 'token already refreshed by another caller');
@@ -99,43 +138,138 @@ export async function refreshLink(link: TokenLink, seen: StoredTokens, deps: Ref
       }
     }
   }
-  const code = lastReason.startsWith('lock') ? 'OAUTH_LOCK_TIMEOUT' : 'OAUTH_PROVIDER_UNAVAILABLE';
+  const code = lastReason.startsWith('lock') ? 'OAUTH_LOCK_TIMEOUT' : lastReason.includes('database') ? 'OAUTH_DATABASE_UNAVAILABLE' : 'OAUTH_PROVIDER_UNAVAILABLE';
   log.error({ attempts: retry.attempts, reason: lastReason }, 'refresh failed after every retry; the token was left as it was');
   throw new ExternalAuthError(code, `refresh with provider ${link.label.providerId} failed ${retry.attempts} times: ${lastReason}`);
 }
 
-async function refreshOnce(link: TokenLink, seen: StoredTokens, deps: RefreshDeps): Promise<TxOutcome> {
+async function refreshOnce(link: TokenLink, seen: StoredTokens, deps: RefreshDeps, attempt: number): Promise<TxOutcome> {
+  const hook = deps.hook;
+  const at = hook
+    ? (step: RefreshStep, answer?: RefreshOutcome['kind']) =>
+        hook({ step, providerId: link.label.providerId, userId: link.label.userId, kind: link.label.kind, attempt, ...(answer ? { answer } : {}) })
+    : undefined;
+  // What the provider handed out in this attempt, until it is stored: the old refresh token is spent.
+  let unsaved: { old: string; tokens: RefreshedTokens } | undefined;
   try {
-    return await deps.store.inTx(
+    await at?.('start');
+    const outcome = await deps.store.inTx(
       async (tx): Promise<TxOutcome> => {
         await tx.acquireRefreshLock({ lockKey: link.lockKey });
+        await at?.('locked');
         const current = await link.read(tx);
         if (!current) return { kind: 'missing' };
         const changed = current.accessToken !== seen.accessToken;
         if (!isExpired(current, changed ? 0 : deps.expirySkewMs)) return { kind: 'current', tokens: current };
         if (!current.refreshToken) return { kind: 'no-refresh-token', reason: current.failureReason };
 
+        await at?.('before-provider');
         const answer = await deps.provider.refresh(current.refreshToken, AbortSignal.timeout(deps.providerTimeoutMs));
+        if (answer.kind === 'refreshed') unsaved = { old: current.refreshToken, tokens: answer.tokens };
+        await at?.('after-provider', answer.kind);
         if (answer.kind === 'refreshed') {
           // Save before validating: the old refresh token is already spent.
           const tokens = { ...answer.tokens, failureReason: '' };
           const rows = await link.saveRefreshed(tx, current.refreshToken, answer.tokens);
+          await at?.('written');
           return rows === 1 ? { kind: 'refreshed', tokens } : { kind: 'retry-changed' };
         }
         if (answer.kind === 'rejected') {
           const rows = await link.giveUp(tx, current.refreshToken, answer.reason);
+          await at?.('written');
           return rows === 1 ? { kind: 'rejected', reason: answer.reason } : { kind: 'retry-changed' };
         }
         return answer;
       },
       { txId: 'externalauth_refresh', lockTimeoutMs: deps.lockTimeoutMs },
     );
+    unsaved = undefined;
+    if (outcome.kind === 'refreshed') await at?.('committed');
+    return outcome;
   } catch (error) {
-    // 55P03: lock_timeout while another replica refreshes; 40001/40P01: conflicts. All worth another try.
-    const state = sqlState(error);
-    if (state === '55P03') return { kind: 'transient', reason: 'lock timeout: another replica is still refreshing this token' };
-    if (state === '40001' || state === '40P01') return { kind: 'transient', reason: `database conflict (${state})` };
+    if (unsaved) {
+      // The provider rotated the token but the transaction died (dropped connection, statement
+      // timeout): the exclusion is gone, so store the answer at once, still optimistically.
+      await at?.('store-failed');
+      return rescue(link, unsaved.old, unsaved.tokens, deps, error);
+    }
+    const transient = transientDatabaseReason(error);
+    if (transient) return { kind: 'transient', reason: transient };
     throw error;
+  }
+}
+
+/**
+ * Stores tokens the provider issued after their transaction failed. Without
+ * this they would be lost with the old refresh token already spent. Writes
+ * only over the token that was exchanged (optimistic), so it can never undo a
+ * newer refresh; a few quick tries, since another replica may take the lock
+ * and spend the old token meanwhile.
+ */
+async function rescue(link: TokenLink, oldRefreshToken: string, tokens: RefreshedTokens, deps: RefreshDeps, original: unknown): Promise<TxOutcome> {
+  const log = deps.logger.child(link.label);
+  for (let attempt = 1; attempt <= RESCUE_ATTEMPTS; attempt++) {
+    try {
+      const rows = await link.saveRefreshed(deps.store, oldRefreshToken, tokens);
+      log.warn({ attempt, reason: transientDatabaseReason(original) ?? message(original) }, 'stored refreshed token after its transaction failed');
+      return rows === 1 ? { kind: 'refreshed', tokens: { ...tokens, failureReason: '' } } : { kind: 'retry-changed' };
+    } catch (error) {
+      if (!transientDatabaseReason(error) || attempt === RESCUE_ATTEMPTS) {
+        log.error({ reason: message(error) }, 'a refreshed token could not be stored: the link may need re-authentication');
+        throw new ExternalAuthError('OAUTH_STORE_FAILED', `provider ${link.label.providerId} refreshed the token but it could not be stored: ${message(error)}`, { cause: error });
+      }
+      await sleep(25 * attempt);
+    }
+  }
+  throw new Error('unreachable');
+}
+
+const RESCUE_ATTEMPTS = 8;
+
+/** SQLSTATEs that say nothing about the data: worth another attempt. */
+const TRANSIENT_STATES = new Map<string, string>([
+  ['55P03', 'lock timeout: another replica is still refreshing this token'],
+  ['40001', 'database conflict (40001)'],
+  ['40P01', 'database conflict (40P01)'],
+  ['57014', 'a database statement exceeded its timeout (57014)'],
+  ['57P01', 'the database connection was terminated (57P01)'],
+  ['57P02', 'the database connection was terminated (57P02)'],
+  ['57P03', 'the database cannot accept connections yet (57P03)'],
+  ['53300', 'too many database connections (53300)'],
+]);
+
+/** Why a database error is transient (lock timeout, conflict, statement timeout, lost connection), or undefined. */
+export function transientDatabaseReason(error: unknown): string | undefined {
+  const state = sqlState(error);
+  if (state) return TRANSIENT_STATES.get(state) ?? (state.startsWith('08') ? `database connection failure (${state})` : undefined);
+  // pg reports a connection that died under a query without a SQLSTATE.
+  const text = message(error);
+  if (/Connection terminated|connection timeout|ECONNRESET|ECONNREFUSED|EPIPE|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(text)) {
+    return `database connection failure (${text.slice(0, 80)})`;
+  }
+  return undefined;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Runs a read outside the exclusion, retrying transient database failures
+ * (statement timeout, dropped connection) with the refresh's backoff.
+ */
+export async function withDatabaseRetry<T>(read: () => Promise<T>, retry: RetryPolicy): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      const reason = transientDatabaseReason(error);
+      if (!reason || attempt >= retry.attempts) {
+        if (reason) throw new ExternalAuthError('OAUTH_DATABASE_UNAVAILABLE', `reading the token failed ${attempt} times: ${reason}`, { cause: error });
+        throw error;
+      }
+      await sleep(backoff(retry, attempt, undefined));
+    }
   }
 }
 

@@ -5,8 +5,8 @@ import type { Store } from '@coder/database';
 import { ExternalAuthError, InvalidTokenError } from './errors.js';
 import { createProviderClient } from './provider.js';
 import type { ProviderClient, ProviderConfig } from './provider.js';
-import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_PROVIDER_TIMEOUT_MS, DEFAULT_RETRY, isExpired, noRefreshToken, refreshLink } from './refresh.js';
-import type { RefreshDeps, RetryPolicy } from './refresh.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_PROVIDER_TIMEOUT_MS, DEFAULT_RETRY, isExpired, noRefreshToken, refreshLink, withDatabaseRetry } from './refresh.js';
+import type { RefreshDeps, RefreshHook, RetryPolicy } from './refresh.js';
 import { SingleFlight } from './single-flight.js';
 import { externalAuthLink, userLoginLink } from './token-link.js';
 import type { StoredTokens, TokenLink } from './token-link.js';
@@ -28,6 +28,11 @@ export interface TokenRefresherOptions {
   lockTimeoutMs?: number;
   providerTimeoutMs?: number;
   retry?: Partial<RetryPolicy>;
+  /**
+   * Fault injection for tests and the refresh storm only: awaited at each step
+   * of a protected refresh (see `RefreshStep`). Leave unset in production.
+   */
+  hook?: RefreshHook;
 }
 
 export interface ObtainOptions {
@@ -70,6 +75,7 @@ export class TokenRefresher {
       lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
       providerTimeoutMs: options.providerTimeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS,
       expirySkewMs: options.expirySkewMs ?? DEFAULT_EXPIRY_SKEW_MS,
+      hook: options.hook,
     };
   }
 
@@ -110,7 +116,7 @@ export class TokenRefresher {
 
   async #obtain(link: TokenLink, provider: ProviderClient, skewMs: number, options: ObtainOptions): Promise<StoredTokens> {
     options.signal?.throwIfAborted();
-    const seen = await link.read(this.#deps.store);
+    const seen = await withDatabaseRetry(() => link.read(this.#deps.store), this.#deps.retry);
     if (!seen) {
       throw new InvalidTokenError('OAUTH_LINK_MISSING', link.label.providerId, `no ${link.label.kind} for provider ${link.label.providerId}: the user must authenticate`);
     }

@@ -24,11 +24,20 @@ export interface TokenLink {
   giveUp(db: Querier, oldRefreshToken: string, reason: string): Promise<number>;
 }
 
+/**
+ * The advisory lock key that serialises refreshes of one external auth link
+ * (hashed by `acquireRefreshLock`). Exported for tools that must wait until no
+ * refresh of a link is in its critical section (the refresh storm's stall fault).
+ */
+export function externalAuthLockKey(providerId: string, userId: string): string {
+  return `external_auth_links:${providerId}:${userId}`;
+}
+
 export function externalAuthLink(providerId: string, userId: string): TokenLink {
   const key = { providerId, userId };
   return {
     label: { kind: 'external_auth_link', providerId, userId },
-    lockKey: `external_auth_links:${providerId}:${userId}`,
+    lockKey: externalAuthLockKey(providerId, userId),
     async read(db) {
       const link = await db.getExternalAuthLink(key);
       return link && {

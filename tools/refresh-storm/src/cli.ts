@@ -2,7 +2,9 @@
 // refresh-storm: many concurrent builds across replicas ask for the same users'
 // expired tokens from a real OpenID provider on 127.0.0.1; shows which designs
 // spend a refresh token twice. Exit codes: 0 protected held, 1 it did not,
-// 2 bad usage, 3 the run itself failed (database, provider).
+// 2 bad usage, 3 the run itself failed (database, provider). With --processes
+// the replicas are real child processes; --faults kills them mid-refresh,
+// drops their connections and stalls their statements.
 import { performance } from 'node:perf_hooks';
 
 import { SingleBar } from 'cli-progress';
@@ -10,7 +12,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 
 import { PROVIDER_KINDS } from './providers.js';
 import type { ProviderKind } from './providers.js';
-import { DEFAULT_STORM, protectedHeld, runStorm } from './storm.js';
+import { DEFAULT_STORM, StormUsageError, protectedHeld, runStorm } from './storm.js';
 import type { ModeResult, StormReport } from './storm.js';
 import { MODES } from './strategies.js';
 import type { Mode } from './strategies.js';
@@ -25,8 +27,11 @@ interface CliOptions {
   builds: number;
   rounds: number;
   mode: Mode | 'all';
-  provider: ProviderKind;
+  provider: ProviderKind | 'all';
   databaseUrl?: string;
+  processes?: number;
+  faults?: boolean;
+  seed?: number;
   json?: boolean;
 }
 
@@ -50,8 +55,19 @@ function program(): Command {
     .addOption(new Option('--builds <n>', 'concurrent builds per user per round').argParser(count(10_000)).default(DEFAULT_STORM.builds))
     .addOption(new Option('--rounds <n>', 'rounds; each expires every token again').argParser(count(1_000)).default(DEFAULT_STORM.rounds))
     .addOption(new Option('--mode <mode>', 'which design to run').choices([...MODES, 'all']).default('all'))
-    .addOption(new Option('--provider <kind>', 'provider behaviour: oidc (rotation, family revocation on reuse) or github (HTTP 200 errors)').choices([...PROVIDER_KINDS]).default('oidc'))
+    .addOption(
+      new Option(
+        '--provider <kind>',
+        'provider behaviour: oidc (rotation, family revoked on reuse), grace (reuse grace period), static (no rotation), ' +
+          'github (HTTP 200 errors, 403 rate limits), flaky (5xx, 429, resets, slow answers), or all of them',
+      )
+        .choices([...PROVIDER_KINDS, 'all'])
+        .default('oidc'),
+    )
     .option('--database-url <url>', 'PostgreSQL server to use (a scratch database is created and dropped); default: embedded PGlite in a temporary directory')
+    .addOption(new Option('--processes <n>', 'run n replicas as separate Node processes, each with its own pool (needs --database-url; sets --replicas)').argParser(count(32)))
+    .option('--faults', 'kill replica processes mid-refresh, drop their database connections, make statements exceed their timeout (needs --processes)')
+    .addOption(new Option('--seed <n>', 'seed of the fault schedule, to replay a run').argParser(count(2 ** 31)))
     .option('--json', 'print one JSON document instead of tables; no progress display')
     .addHelpText('after', '\nExit codes: 0 protected kept every invariant, 1 it did not, 2 bad usage, 3 the run failed (database or provider).')
     .exitOverride()
@@ -70,8 +86,19 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   const options = cli.opts<CliOptions>();
+  if (options.processes !== undefined) options.replicas = options.processes;
+  const usage = options.processes !== undefined && !options.databaseUrl
+    ? '--processes needs --database-url: replica processes cannot share an embedded PGlite database'
+    : options.faults && options.processes === undefined
+      ? '--faults needs --processes: the faults kill replica processes'
+      : undefined;
+  if (usage) {
+    process.stderr.write(`error: ${usage}\n`);
+    return EXIT_USAGE;
+  }
   const modes = options.mode === 'all' ? MODES : [options.mode];
-  const total = modes.length * options.users * options.builds * options.rounds;
+  const providerCount = options.provider === 'all' ? PROVIDER_KINDS.length : 1;
+  const total = providerCount * modes.length * options.users * options.builds * options.rounds;
   const bar = !options.json && process.stderr.isTTY
     ? new SingleBar({ format: '{mode} |{bar}| {value}/{total} builds | {duration_formatted}', stream: process.stderr, hideCursor: true })
     : undefined;
@@ -81,28 +108,41 @@ async function main(argv: string[]): Promise<number> {
   let report: StormReport;
   try {
     report = await runStorm({
-      ...options,
+      replicas: options.replicas,
+      users: options.users,
+      builds: options.builds,
+      rounds: options.rounds,
+      provider: options.provider,
       modes,
       ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+      ...(options.processes !== undefined ? { processes: true } : {}),
+      ...(options.faults ? { faults: true } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
       onBuild: () => bar?.increment(),
-      onMode: (mode) => bar?.update({ mode: mode.padEnd(12) }),
+      onMode: (mode, provider) => bar?.update({ mode: `${provider}/${mode}`.padEnd(19) }),
     });
+  } catch (error) {
+    if (error instanceof StormUsageError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
   } finally {
     bar?.stop();
   }
   const seconds = (performance.now() - started) / 1000;
-  const protectedRun = report.modes.find((m) => m.mode === 'protected');
-  const held = (!protectedRun || protectedHeld(protectedRun)) && report.tokensInLogs === 0 && report.legacyLinkSurvivedRename;
+  const protectedRuns = report.modes.filter((m) => m.mode === 'protected');
+  const held = protectedRuns.every(protectedHeld) && report.tokensInLogs === 0 && report.legacyLinkSurvivedRename;
 
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ ...report, ok: held, seconds: Math.round(seconds * 10) / 10 }, null, 2)}\n`);
   } else {
-    process.stdout.write(render(report, seconds, held, protectedRun));
+    process.stdout.write(render(report, seconds, held));
   }
   return held ? 0 : EXIT_VIOLATED;
 }
 
-function render(report: StormReport, seconds: number, held: boolean, protectedRun: ModeResult | undefined): string {
+function render(report: StormReport, seconds: number, held: boolean): string {
   const rows: Array<[string, (m: ModeResult) => string | number]> = [
     ['provider refresh calls', (m) => `${m.providerRefreshCalls} (expected ${m.expectedRefreshCalls})`],
     ['builds ok', (m) => m.buildsOk],
@@ -116,26 +156,55 @@ function render(report: StormReport, seconds: number, held: boolean, protectedRu
     ['token request p99', (m) => `${m.p99Ms} ms`],
     ['time', (m) => `${(m.durationMs / 1000).toFixed(1)} s`],
   ];
+  // The invariants only say more than the rows above when something was injected.
+  const detailed = report.faults || report.modes.some((m) => m.faults.length > 0);
+  if (detailed) {
+    rows.push(
+      ['user rounds with calls != 1', (m) => m.invariants.refreshCallsPerUserRound.unexplained],
+      ['unavoidable loss (rounds)', (m) => m.invariants.unavoidableLoss.events],
+      ['  links lost by it', (m) => m.invariants.unavoidableLoss.linksLost],
+      ['invariants held', (m) => (m.invariants.held ? 'yes' : 'NO')],
+    );
+  }
   const first = report.modes[0];
+  const where = report.processes ? `${report.processes} replica processes` : `${first?.replicas ?? 0} replicas`;
   const header = first
-    ? `${first.users} users × ${first.buildsPerUser} concurrent builds × ${first.rounds} rounds, ${first.replicas} replicas, provider ${first.provider}, ${report.database.location}\n`
+    ? `${first.users} users × ${first.buildsPerUser} concurrent builds × ${first.rounds} rounds, ${where}${report.faults ? ', faults injected' : ''}, ${report.database.location}\n`
     : '';
+  let out = `\n${header}`;
+  const providers = [...new Set(report.modes.map((m) => m.provider))];
+  for (const provider of providers) {
+    const modes = report.modes.filter((m) => m.provider === provider);
+    out += `\nprovider ${provider}\n${table(rows, modes)}`;
+    const faults = modes.flatMap((m) => m.faults.map((f) => ({ mode: m.mode, ...f })));
+    if (faults.length) {
+      out += '  faults: ' + faults.map((f) => `${f.mode} ${f.fault} ×${f.injected}${f.fired !== f.injected ? ` (fired ${f.fired})` : ''}${f.lossEvents ? `, lost answers ${f.lossEvents} (links lost ${f.linksLost})` : ''}${f.buildsRetried ? `, builds retried ${f.buildsRetried}` : ''}`).join('; ') + '\n';
+    }
+  }
+  out += `\nlegacy git_auth_links row survived the rename: ${report.legacyLinkSurvivedRename ? 'yes' : 'NO'}`;
+  out += `\ntoken values found in logs: ${report.tokensInLogs}`;
+  for (const guarded of report.modes.filter((m) => m.mode === 'protected')) {
+    const loss = guarded.invariants.unavoidableLoss;
+    const lossNote = loss.events ? `; unavoidable loss: ${loss.events} answer(s) lost with a killed replica or connection, ${loss.linksLost} link(s) lost` : '';
+    const name = providers.length > 1 ? `protected (${guarded.provider})` : 'protected';
+    out += protectedHeld(guarded)
+      ? `\n${name}: OK — exactly ${guarded.expectedRefreshCalls} provider refreshes (one per user per round)${loss.events ? ' outside the lost rounds' : ''}, no failed build, no broken link, no revoked family${lossNote}`
+      : `\n${name}: FAILED — see the table above`;
+  }
+  if (!held) out += '\nRESULT: FAILED';
+  return `${out}\nfinished in ${seconds.toFixed(1)} s\n`;
+}
+
+function table(rows: Array<[string, (m: ModeResult) => string | number]>, modes: ModeResult[]): string {
   const labelWidth = Math.max(...rows.map(([label]) => label.length));
-  const cells = report.modes.map((m) => rows.map(([, get]) => String(get(m))));
-  const widths = report.modes.map((m, i) => Math.max(m.mode.length, ...cells[i]!.map((c) => c.length)));
+  const cells = modes.map((m) => rows.map(([, get]) => String(get(m))));
+  const widths = modes.map((m, i) => Math.max(m.mode.length, ...cells[i]!.map((c) => c.length)));
   const line = (label: string, values: string[]) => `${label.padEnd(labelWidth)}  ${values.map((v, i) => v.padStart(widths[i]!)).join('  ')}\n`;
-  let out = `\n${header}\n${line('', report.modes.map((m) => m.mode))}`;
+  let out = line('', modes.map((m) => m.mode));
   rows.forEach(([label], r) => {
     out += line(label, cells.map((c) => c[r]!));
   });
-  out += `\nlegacy git_auth_links row survived the rename: ${report.legacyLinkSurvivedRename ? 'yes' : 'NO'}`;
-  out += `\ntoken values found in logs: ${report.tokensInLogs}`;
-  if (protectedRun) {
-    out += held
-      ? `\nprotected: OK — exactly ${protectedRun.expectedRefreshCalls} provider refreshes (one per user per round), no failed build, no broken link, no revoked family`
-      : '\nprotected: FAILED — see the table above';
-  }
-  return `${out}\nfinished in ${seconds.toFixed(1)} s\n`;
+  return out;
 }
 
 main(process.argv).then(

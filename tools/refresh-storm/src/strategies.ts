@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 
 import type { Store } from '@coder/database';
 import { InvalidTokenError, SingleFlight, TokenRefresher, createProviderClient, isExpired } from '@coder/externalauth';
-import type { ProviderClient, ProviderConfig, RefreshedTokens } from '@coder/externalauth';
+import type { ProviderClient, ProviderConfig, RefreshedTokens, TokenRefresherOptions } from '@coder/externalauth';
 
 /** How a replica gets a build its token: the three designs the storm compares. */
 export type Mode = 'naive' | 'singleflight' | 'protected';
@@ -12,10 +12,13 @@ export interface TokenSource {
   obtain(providerId: string, userId: string): Promise<string>;
 }
 
+/** Settings of the protected refresher (timeouts, retries, fault hook); the others ignore them. */
+export type RefresherTuning = Pick<TokenRefresherOptions, 'lockTimeoutMs' | 'providerTimeoutMs' | 'retry' | 'hook'>;
+
 /** One replica's token source in `mode`. Each call makes a new, independent replica. */
-export function createTokenSource(mode: Mode, store: Store, provider: ProviderConfig, logger: Logger): TokenSource {
+export function createTokenSource(mode: Mode, store: Store, provider: ProviderConfig, logger: Logger, tuning: RefresherTuning = {}): TokenSource {
   if (mode === 'protected') {
-    const refresher = new TokenRefresher(store, { providers: [provider], logger });
+    const refresher = new TokenRefresher(store, { providers: [provider], logger, ...tuning });
     return { obtain: (providerId, userId) => refresher.obtainAccessToken(providerId, userId) };
   }
   const client = createProviderClient(provider);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -6,9 +6,22 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderConfig } from '../provider.js';
 import type { TokenEndpointFault } from './oidc-provider.js';
 
+export interface GitHubProviderStats {
+  refreshCalls: number;
+  refreshSucceeded: number;
+  refreshFailed: number;
+  validateCalls: number;
+  /** refreshCalls per login. */
+  refreshCallsByLogin: Map<string, number>;
+  /** Refresh requests that presented a refresh token already presented before. */
+  refreshTokenReuses: number;
+}
+
+const emptyStats = (): GitHubProviderStats => ({ refreshCalls: 0, refreshSucceeded: 0, refreshFailed: 0, validateCalls: 0, refreshCallsByLogin: new Map(), refreshTokenReuses: 0 });
+
 export interface TestGitHubProvider {
   readonly baseUrl: string;
-  readonly stats: { refreshCalls: number; refreshSucceeded: number; refreshFailed: number; validateCalls: number };
+  readonly stats: GitHubProviderStats;
   providerConfig(id?: string): ProviderConfig;
   mintTokens(login: string): { accessToken: string; refreshToken: string };
   isRefreshTokenAlive(refreshToken: string): boolean;
@@ -32,7 +45,10 @@ export async function startGitHubProvider(): Promise<TestGitHubProvider> {
   const accessTokens = new Map<string, string>(); // access token -> login
   const currentAccess = new Map<string, string>(); // login -> its one live access token
   const faults: TokenEndpointFault[] = [];
-  const stats = { refreshCalls: 0, refreshSucceeded: 0, refreshFailed: 0, validateCalls: 0 };
+  const stats = emptyStats();
+  const loginOf = new Map<string, string>(); // refresh token digest -> login, kept after the token is spent
+  const presented = new Set<string>();
+  const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
   let rejectValidations = 0;
 
   const mint = (login: string) => {
@@ -43,6 +59,7 @@ export async function startGitHubProvider(): Promise<TestGitHubProvider> {
     accessTokens.set(accessToken, login);
     currentAccess.set(login, accessToken);
     refreshTokens.set(refreshToken, login);
+    loginOf.set(digest(refreshToken), login);
     return { accessToken, refreshToken };
   };
 
@@ -63,6 +80,11 @@ export async function startGitHubProvider(): Promise<TestGitHubProvider> {
       const form = new URLSearchParams(Buffer.concat(chunks).toString());
       if (form.get('grant_type') !== 'refresh_token') return json(res, 200, { error: 'unsupported_grant_type' });
       stats.refreshCalls++;
+      const presentedDigest = digest(form.get('refresh_token') ?? '');
+      if (presented.has(presentedDigest)) stats.refreshTokenReuses++;
+      presented.add(presentedDigest);
+      const owner = loginOf.get(presentedDigest) ?? 'unknown';
+      stats.refreshCallsByLogin.set(owner, (stats.refreshCallsByLogin.get(owner) ?? 0) + 1);
       const login = refreshTokens.get(form.get('refresh_token') ?? '');
       if (!login) {
         stats.refreshFailed++;
@@ -111,7 +133,7 @@ export async function startGitHubProvider(): Promise<TestGitHubProvider> {
     isRefreshTokenAlive: (token) => refreshTokens.has(token),
     isAccessTokenAlive: (token) => accessTokens.has(token),
     injectFaults: (...more) => faults.push(...more),
-    resetStats: () => Object.assign(stats, { refreshCalls: 0, refreshSucceeded: 0, refreshFailed: 0, validateCalls: 0 }),
+    resetStats: () => Object.assign(stats, emptyStats()),
     rejectNextValidations: (n) => {
       rejectValidations = n;
     },

@@ -1,13 +1,25 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 
+export interface MemoryAdapterOptions {
+  /**
+   * A consumed refresh token is still accepted for this many seconds (the
+   * reuse grace period Auth0 and Okta offer): a reuse inside it rotates again
+   * instead of revoking the family. Default 0: strict.
+   */
+  reuseGraceSeconds?: number;
+}
+
 /**
  * oidc-provider's storage, in a Map. The package's own in-memory adapter
  * works the same but prints a production warning at every start; this one is
  * explicit that it is for tests and demos. Reuse detection and family
  * revocation are the provider's logic, untouched: `consume` marks, and a
- * second use of a consumed refresh token makes the provider revoke the grant.
+ * second use of a consumed refresh token makes the provider revoke the grant,
+ * unless it comes within `reuseGraceSeconds` (the adapter then hides the mark,
+ * as /work/shared/reference/oidc-provider-probe.mjs does with GRACE_S).
  */
-export function memoryAdapter(): new (model: string) => Adapter {
+export function memoryAdapter(options: MemoryAdapterOptions = {}): new (model: string) => Adapter {
+  const graceSeconds = options.reuseGraceSeconds ?? 0;
   const store = new Map<string, AdapterPayload>();
   return class MemoryAdapter implements Adapter {
     constructor(private readonly model: string) {}
@@ -22,7 +34,12 @@ export function memoryAdapter(): new (model: string) => Adapter {
 
     async find(id: string) {
       const value = store.get(this.#key(id));
-      return value && structuredClone(value);
+      if (!value) return undefined;
+      const copy = structuredClone(value);
+      if (graceSeconds > 0 && this.model === 'RefreshToken' && typeof copy.consumed === 'number' && Date.now() / 1000 - copy.consumed <= graceSeconds) {
+        delete copy.consumed;
+      }
+      return copy;
     }
 
     async findByUid(uid: string) {
@@ -37,7 +54,8 @@ export function memoryAdapter(): new (model: string) => Adapter {
 
     async consume(id: string) {
       const value = store.get(this.#key(id));
-      if (value) value.consumed = Math.floor(Date.now() / 1000);
+      // The first use starts the grace period; later uses inside it do not extend it.
+      if (value && !value.consumed) value.consumed = Math.floor(Date.now() / 1000);
     }
 
     async destroy(id: string) {

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,6 +24,8 @@ export interface OidcProviderStats {
   familiesRevoked: number;
   /** refreshCalls per account id. */
   refreshCallsByAccount: Map<string, number>;
+  /** Refresh requests that presented a refresh token already presented before (two provider calls for one token). */
+  refreshTokenReuses: number;
 }
 
 export interface TestOidcProvider {
@@ -48,6 +50,8 @@ export interface TestOidcProviderOptions {
   accessTokenTtlSeconds?: number;
   /** Rotate refresh tokens on every use (default true, with family revocation on reuse). */
   rotateRefreshToken?: boolean;
+  /** Accept a rotated refresh token again for this many seconds (Auth0/Okta-style leeway); default 0. */
+  reuseGraceSeconds?: number;
 }
 
 const CLIENT_ID = 'coder';
@@ -71,7 +75,7 @@ export async function startOidcProvider(options: TestOidcProviderOptions = {}): 
   const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
 
   const provider = new Provider(issuer, {
-    adapter: memoryAdapter(),
+    adapter: memoryAdapter({ reuseGraceSeconds: options.reuseGraceSeconds ?? 0 }),
     clients: [
       {
         client_id: CLIENT_ID,
@@ -124,8 +128,16 @@ export async function startOidcProvider(options: TestOidcProviderOptions = {}): 
 
   const isRefresh = (ctx: KoaContextWithOIDC) => ctx.oidc?.params?.grant_type === 'refresh_token';
   const account = (ctx: KoaContextWithOIDC) => ctx.oidc?.entities?.RefreshToken?.accountId ?? ctx.oidc?.entities?.Account?.accountId ?? 'unknown';
+  // Digests, not values: the set outlives requests and must not hold secrets in clear.
+  const presented = new Set<string>();
   const countCall = (ctx: KoaContextWithOIDC) => {
     stats.refreshCalls++;
+    const token = ctx.oidc?.params?.refresh_token;
+    if (typeof token === 'string') {
+      const digest = createHash('sha256').update(token).digest('base64url');
+      if (presented.has(digest)) stats.refreshTokenReuses++;
+      presented.add(digest);
+    }
     const id = account(ctx);
     stats.refreshCallsByAccount.set(id, (stats.refreshCallsByAccount.get(id) ?? 0) + 1);
   };
@@ -189,5 +201,5 @@ export async function startOidcProvider(options: TestOidcProviderOptions = {}): 
 }
 
 function emptyStats(): OidcProviderStats {
-  return { refreshCalls: 0, refreshSucceeded: 0, refreshFailed: 0, familiesRevoked: 0, refreshCallsByAccount: new Map() };
+  return { refreshCalls: 0, refreshSucceeded: 0, refreshFailed: 0, familiesRevoked: 0, refreshCallsByAccount: new Map(), refreshTokenReuses: 0 };
 }
