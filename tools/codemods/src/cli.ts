@@ -65,7 +65,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo()): Pr
       new Option('--sort <order>', 'order inside a group').choices(['none', 'alphabetical']).default('none'),
     )
     .option('--extensions <list>', `file extensions to walk for (default "${DEFAULT_EXTENSIONS.join(',')}")`, extensionList)
-    .option('--jobs <n>', 'worker threads (default: every core)', positiveInteger)
+    .option('--jobs <n>', 'worker threads (default: 1 per 10,000 files, at most 1 per core)', positiveInteger)
     .action(async (paths: string[], flags: ImportGroupsFlags) => {
       exitCode = await importGroups(paths, flags, io);
     });
