@@ -42,12 +42,13 @@ export interface RefreshDeps {
  * - `after-provider`: the provider answered (any outcome); nothing written yet;
  * - `written`: the optimistic write ran; the transaction is not committed yet;
  * - `committed`: the transaction committed (the new tokens are durable);
- * - `store-failed`: an event, not a point to stall: the provider answered with new tokens
- *   but the transaction failed (connection dropped, statement timeout) before they were
- *   stored; the refresh then tries to store them outside the lock.
+ * - `exclusion-lost`: an event, not a point to stall: the transaction failed (connection
+ *   dropped, statement timeout) after the provider was called. Its lock went with it, maybe
+ *   while the call was in flight, so another replica may have used the same refresh token;
+ *   new tokens in the answer are then stored outside the lock (optimistically).
  */
-export type RefreshStep = 'start' | 'locked' | 'before-provider' | 'after-provider' | 'written' | 'committed' | 'store-failed';
-export const REFRESH_STEPS: readonly RefreshStep[] = ['start', 'locked', 'before-provider', 'after-provider', 'written', 'committed', 'store-failed'];
+export type RefreshStep = 'start' | 'locked' | 'before-provider' | 'after-provider' | 'written' | 'committed' | 'exclusion-lost';
+export const REFRESH_STEPS: readonly RefreshStep[] = ['start', 'locked', 'before-provider', 'after-provider', 'written', 'committed', 'exclusion-lost'];
 
 export interface RefreshHookContext {
   step: RefreshStep;
@@ -151,6 +152,7 @@ async function refreshOnce(link: TokenLink, seen: StoredTokens, deps: RefreshDep
     : undefined;
   // What the provider handed out in this attempt, until it is stored: the old refresh token is spent.
   let unsaved: { old: string; tokens: RefreshedTokens } | undefined;
+  let calledProvider = false;
   try {
     await at?.('start');
     const outcome = await deps.store.inTx(
@@ -164,6 +166,7 @@ async function refreshOnce(link: TokenLink, seen: StoredTokens, deps: RefreshDep
         if (!current.refreshToken) return { kind: 'no-refresh-token', reason: current.failureReason };
 
         await at?.('before-provider');
+        calledProvider = true;
         const answer = await deps.provider.refresh(current.refreshToken, AbortSignal.timeout(deps.providerTimeoutMs));
         if (answer.kind === 'refreshed') unsaved = { old: current.refreshToken, tokens: answer.tokens };
         await at?.('after-provider', answer.kind);
@@ -184,13 +187,14 @@ async function refreshOnce(link: TokenLink, seen: StoredTokens, deps: RefreshDep
       { txId: 'externalauth_refresh', lockTimeoutMs: deps.lockTimeoutMs },
     );
     unsaved = undefined;
+    calledProvider = false;
     if (outcome.kind === 'refreshed') await at?.('committed');
     return outcome;
   } catch (error) {
+    if (calledProvider) await at?.('exclusion-lost');
     if (unsaved) {
       // The provider rotated the token but the transaction died (dropped connection, statement
       // timeout): the exclusion is gone, so store the answer at once, still optimistically.
-      await at?.('store-failed');
       return rescue(link, unsaved.old, unsaved.tokens, deps, error);
     }
     const transient = transientDatabaseReason(error);

@@ -105,10 +105,10 @@ export async function startProcessReplicas(count: number, options: ProcessReplic
           return;
         }
         case 'dying':
-          events.push({ kind: 'killed', replica, step: message.step, userId: message.userId });
+          events.push({ kind: 'killed', replica, step: message.step, userId: message.userId, lost: message.lost });
           return;
-        case 'store-failed':
-          events.push({ kind: 'store-failed', replica, userId: message.userId });
+        case 'connection-lost-mid-refresh':
+          events.push({ kind: 'connection-lost-mid-refresh', replica, userId: message.userId });
       }
     });
     child.on('exit', (code, signal) => {

@@ -30,6 +30,7 @@ export interface StormProvider {
   refreshCallsByAccount(): ReadonlyMap<string, number>;
   /** Refresh requests that presented a refresh token already presented before. */
   refreshTokenReuses(): number;
+  refreshTokenReusesByAccount(): ReadonlyMap<string, number>;
   familiesRevoked(): number;
   isRefreshTokenAlive(token: string): Promise<boolean>;
   isAccessTokenAlive(token: string): Promise<boolean>;
@@ -60,6 +61,7 @@ export async function startProvider(kind: ProviderKind): Promise<StormProvider> 
       refreshCalls: () => gh.stats.refreshCalls,
       refreshCallsByAccount: () => gh.stats.refreshCallsByLogin,
       refreshTokenReuses: () => gh.stats.refreshTokenReuses,
+      refreshTokenReusesByAccount: () => gh.stats.refreshTokenReusesByLogin,
       // GitHub does not revoke token families; its failure is the wiped link.
       familiesRevoked: () => 0,
       isRefreshTokenAlive: async (token) => gh.isRefreshTokenAlive(token),
@@ -89,6 +91,7 @@ export async function startProvider(kind: ProviderKind): Promise<StormProvider> 
     refreshCalls: () => op.stats.refreshCalls,
     refreshCallsByAccount: () => op.stats.refreshCallsByAccount,
     refreshTokenReuses: () => op.stats.refreshTokenReuses,
+    refreshTokenReusesByAccount: () => op.stats.refreshTokenReusesByAccount,
     familiesRevoked: () => op.stats.familiesRevoked,
     isRefreshTokenAlive: (token) => op.isRefreshTokenAlive(token),
     isAccessTokenAlive: (token) => op.isAccessTokenAlive(token),

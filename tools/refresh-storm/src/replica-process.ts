@@ -21,6 +21,12 @@ let driver: Driver | undefined;
 let replica = -1;
 let source: TokenSource | undefined;
 let armed: KillStep | null = null;
+/**
+ * Users whose refresh reached the provider and whose new tokens are not stored
+ * yet: from the provider call (it may rotate before we read the answer) to the
+ * commit. A process dying now loses their rotated tokens.
+ */
+const unstored = new Set<string>();
 
 function send(message: FromReplica): Promise<void> {
   return new Promise((resolve) => process.send!(message, () => resolve()));
@@ -28,13 +34,16 @@ function send(message: FromReplica): Promise<void> {
 
 /** Dies like a replica the orchestrator loses: SIGKILL, no cleanup, the connection drops with it. */
 function killAt(step: string, answer: string | undefined, userId: string): Promise<void> | undefined {
+  if (step === 'before-provider') unstored.add(userId);
+  if (step === 'start' || step === 'committed' || step === 'exclusion-lost' || (step === 'after-provider' && answer !== 'refreshed')) unstored.delete(userId);
   if (!armed || step !== armed) return undefined;
   // After the provider answered: only a real rotation makes the kill interesting (and costly).
   if (step === 'after-provider' && answer !== 'refreshed') return undefined;
   const at = armed;
   armed = null;
   return new Promise<void>(() => {
-    process.send!({ type: 'dying', step: at, userId } satisfies FromReplica, () => process.kill(process.pid, 'SIGKILL'));
+    // Every refresh of this process caught between the provider's answer and the commit dies too.
+    process.send!({ type: 'dying', step: at, userId, lost: [...unstored].filter((id) => step !== 'before-provider' || id !== userId) } satisfies FromReplica, () => process.kill(process.pid, 'SIGKILL'));
   });
 }
 
@@ -49,12 +58,21 @@ async function handle(message: ToReplica): Promise<void> {
         poolSize: message.poolSize,
         ...(message.statementTimeoutMs ? { statementTimeoutMs: message.statementTimeoutMs } : {}),
       });
+      // pg-pool listens for errors only on idle clients: a checked-out client whose backend is
+      // terminated (pg_terminate_backend, failover) emits an unhandled 'error' and would crash
+      // the replica. Its query rejects anyway, and the refresh treats that as transient.
+      const guarded = new WeakSet<object>();
+      driver.pool.on('acquire', (client) => {
+        if (guarded.has(client)) return;
+        guarded.add(client);
+        client.on('error', () => {});
+      });
       await send({ type: 'ready' });
       return;
     }
     case 'configure': {
       const { config } = message;
-      const hook = replicaHook(config, (userId) => void send({ type: 'store-failed', userId }), killAt);
+      const hook = replicaHook(config, (userId) => void send({ type: 'connection-lost-mid-refresh', userId }), killAt);
       source = createTokenSource(config.mode, createSqlStore(driver!), config.provider, logger.child({ mode: config.mode, replica }), {
         ...(config.lockTimeoutMs !== undefined ? { lockTimeoutMs: config.lockTimeoutMs } : {}),
         ...(config.providerTimeoutMs !== undefined ? { providerTimeoutMs: config.providerTimeoutMs } : {}),

@@ -13,5 +13,6 @@ export type FromReplica =
   | { type: 'ready' }
   | { type: 'configured' }
   | { type: 'result'; id: number; result: BuildResult }
-  | { type: 'dying'; step: KillStep; userId: string }
-  | { type: 'store-failed'; userId: string };
+  /** `lost`: users whose provider answer was not stored yet when the process died. */
+  | { type: 'dying'; step: KillStep; userId: string; lost: string[] }
+  | { type: 'connection-lost-mid-refresh'; userId: string };

@@ -32,10 +32,14 @@ export interface BuildResult {
 
 /** Something a replica reported that the storm must account for. */
 export type ReplicaEvent =
-  /** A replica process was killed at `step` of a refresh of `userId` (then restarted). */
-  | { kind: 'killed'; replica: number; step: KillStep; userId: string }
-  /** The provider answered with new tokens but their transaction failed (see RefreshStep). */
-  | { kind: 'store-failed'; replica: number; userId: string };
+  /**
+   * A replica process was killed at `step` of a refresh of `userId` (then
+   * restarted); `lost`: the users whose rotated tokens died with it (answered
+   * by the provider, not stored yet).
+   */
+  | { kind: 'killed'; replica: number; step: KillStep; userId: string; lost: string[] }
+  /** The refresh transaction failed after the provider was called: its lock went with it (RefreshStep `exclusion-lost`). */
+  | { kind: 'connection-lost-mid-refresh'; replica: number; userId: string };
 
 /** A set of server replicas the storm sends builds to. */
 export interface ReplicaSet {
@@ -56,13 +60,13 @@ export interface ReplicaSet {
 /** The fault hook a replica installs: waits, reports lost answers, kills itself when armed. */
 export function replicaHook(
   config: ReplicaConfig,
-  onStoreFailed: (userId: string) => void,
+  onExclusionLost: (userId: string) => void,
   killAt?: (step: RefreshStep, answer: string | undefined, userId: string) => Promise<void> | undefined,
 ): RefreshHook {
   return async ({ step, userId, answer }) => {
     const delay = config.delays?.[step];
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
-    if (step === 'store-failed') onStoreFailed(userId);
+    if (step === 'exclusion-lost') onExclusionLost(userId);
     await killAt?.(step, answer, userId);
   };
 }
@@ -95,7 +99,7 @@ export function inProcessReplicas(count: number, replicaStore: () => Promise<Sto
     async configure(config) {
       while (stores.length < count) stores.push(await replicaStore());
       sources = stores.map((store, replica) => {
-        const hook = replicaHook(config, (userId) => events.push({ kind: 'store-failed', replica, userId }));
+        const hook = replicaHook(config, (userId) => events.push({ kind: 'connection-lost-mid-refresh', replica, userId }));
         return createTokenSource(config.mode, store, config.provider, logger.child({ mode: config.mode, replica }), {
           ...(config.lockTimeoutMs !== undefined ? { lockTimeoutMs: config.lockTimeoutMs } : {}),
           ...(config.providerTimeoutMs !== undefined ? { providerTimeoutMs: config.providerTimeoutMs } : {}),

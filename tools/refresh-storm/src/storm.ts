@@ -64,11 +64,15 @@ export interface Invariants {
     invalidToken: { total: number; unexplained: number };
     deadToken: { total: number; unexplained: number };
   };
-  /** The one loss no client can prevent; counted, never hidden. */
+  /**
+   * The one loss no client can prevent; counted, never hidden: the refresh
+   * lost its replica (killed) or its exclusion (connection dropped) after the
+   * provider call went out and before the new tokens were stored.
+   */
   unavoidableLoss: {
-    /** User rounds in which the provider's answer was lost, by cause. */
+    /** User rounds hit by it, by cause. */
     events: number;
-    byCause: { 'killed-after-provider': number; 'store-failed': number };
+    byCause: { 'killed-mid-refresh': number; 'connection-lost-mid-refresh': number };
     /** Of those, links that then needed re-authentication (a grace period or a non-rotating provider absorbs the rest). */
     linksLost: number;
   };
@@ -186,6 +190,7 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
     }
     await replicas.close();
     const text = logs.text() + (replicas.output?.() ?? '');
+    if (process.env.REFRESH_STORM_DUMP) await (await import('node:fs/promises')).writeFile(process.env.REFRESH_STORM_DUMP, text);
     const tokensInLogs = [...seenTokens].filter((token) => token && text.includes(token)).length;
     return {
       database: { kind: database.driver.kind, location: database.location },
@@ -297,11 +302,14 @@ function tuningFor(provider: ProviderKind, options: StormOptions): Omit<ReplicaC
 
 interface UserRound {
   calls: number;
+  reuses: number;
   failedInvalid: number;
   failedDead: number;
   failedOther: number;
   broken: boolean;
-  loss: 'killed-after-provider' | 'store-failed' | undefined;
+  loss: 'killed-mid-refresh' | 'connection-lost-mid-refresh' | undefined;
+  /** The injected fault that caused the loss. */
+  lossFault: string | undefined;
 }
 
 async function runMode(
@@ -341,7 +349,7 @@ async function runMode(
         fault(name).fired += n;
       }
       const callsBefore = new Map(provider.refreshCallsByAccount());
-      const reusesBefore = provider.refreshTokenReuses();
+      const reusesBefore = new Map(provider.refreshTokenReusesByAccount());
       const familiesBefore = provider.familiesRevoked();
       const restartsBefore = replicas.restarts();
 
@@ -388,16 +396,21 @@ async function runMode(
       replicas.disarmKills();
 
       // Account for the round, user by user.
-      const perUser: UserRound[] = users.map(() => ({ calls: 0, failedInvalid: 0, failedDead: 0, failedOther: 0, broken: false, loss: undefined }));
+      const perUser: UserRound[] = users.map(() => ({ calls: 0, reuses: 0, failedInvalid: 0, failedDead: 0, failedOther: 0, broken: false, loss: undefined, lossFault: undefined }));
       const events: ReplicaEvent[] = replicas.drainEvents();
       const index = new Map(users.map((id, u) => [id, u]));
       let killed = 0;
       for (const event of events) {
-        const u = index.get(event.userId);
-        if (event.kind === 'killed') killed++;
-        if (u === undefined) continue;
-        if (event.kind === 'killed' && event.step === 'after-provider') perUser[u]!.loss ??= 'killed-after-provider';
-        if (event.kind === 'store-failed') perUser[u]!.loss ??= 'store-failed';
+        if (event.kind === 'killed') {
+          killed++;
+          for (const userId of event.lost) {
+            const u = index.get(userId);
+            if (u !== undefined && !perUser[u]!.loss) Object.assign(perUser[u]!, { loss: 'killed-mid-refresh', lossFault: `kill ${event.step}` });
+          }
+        } else {
+          const u = index.get(event.userId);
+          if (u !== undefined && !perUser[u]!.loss) Object.assign(perUser[u]!, { loss: 'connection-lost-mid-refresh', lossFault: 'drop connections' });
+        }
       }
       if (options.faults && mode === 'protected') {
         const restarts = replicas.restarts();
@@ -425,6 +438,7 @@ async function runMode(
       const after = provider.refreshCallsByAccount();
       users.forEach((_, u) => {
         perUser[u]!.calls = (after.get(account(u)) ?? 0) - (callsBefore.get(account(u)) ?? 0);
+        perUser[u]!.reuses = (provider.refreshTokenReusesByAccount().get(account(u)) ?? 0) - (reusesBefore.get(account(u)) ?? 0);
       });
       lost = new Set();
       for (const [u, userId] of users.entries()) {
@@ -433,7 +447,7 @@ async function runMode(
         perUser[u]!.broken = !link || !link.oauthRefreshToken || !(await provider.isRefreshTokenAlive(link.oauthRefreshToken));
         if (perUser[u]!.broken && perUser[u]!.loss) lost.add(u);
       }
-      accountRound(inv, perUser, provider.refreshTokenReuses() - reusesBefore, provider.familiesRevoked() - familiesBefore, fault);
+      accountRound(inv, perUser, provider.familiesRevoked() - familiesBefore, fault);
     }
 
     let linksNeedingReauth = 0;
@@ -488,7 +502,7 @@ function emptyInvariants(rotates: boolean): Invariants {
     linksNeedingReauth: { total: 0, unexplained: 0, explainedByLoss: 0 },
     familiesRevoked: { total: 0, unexplained: 0 },
     buildsFailed: { infrastructure: { total: 0, unexplained: 0 }, invalidToken: { total: 0, unexplained: 0 }, deadToken: { total: 0, unexplained: 0 } },
-    unavoidableLoss: { events: 0, byCause: { 'killed-after-provider': 0, 'store-failed': 0 }, linksLost: 0 },
+    unavoidableLoss: { events: 0, byCause: { 'killed-mid-refresh': 0, 'connection-lost-mid-refresh': 0 }, linksLost: 0 },
     held: false,
   };
 }
@@ -499,7 +513,7 @@ function emptyInvariants(rotates: boolean): Invariants {
  * calls, failed builds and a lost link: explained, and counted as the
  * unavoidable loss. Anything else off the mark is unexplained: a violation.
  */
-function accountRound(inv: Invariants, perUser: UserRound[], reuses: number, families: number, fault: (name: string) => FaultResult): void {
+function accountRound(inv: Invariants, perUser: UserRound[], families: number, fault: (name: string) => FaultResult): void {
   let lossUsers = 0;
   const calls = inv.refreshCallsPerUserRound;
   const failed = inv.buildsFailed;
@@ -510,11 +524,12 @@ function accountRound(inv: Invariants, perUser: UserRound[], reuses: number, fam
     failed.invalidToken.total += user.failedInvalid;
     failed.deadToken.total += user.failedDead;
     if (user.broken) inv.linksNeedingReauth.total++;
+    if (inv.refreshTokenReuses) inv.refreshTokenReuses.total += user.reuses;
     if (user.loss) {
       lossUsers++;
       inv.unavoidableLoss.events++;
       inv.unavoidableLoss.byCause[user.loss]++;
-      const cause = fault(user.loss === 'killed-after-provider' ? 'kill after-provider' : 'drop connections');
+      const cause = fault(user.lossFault ?? user.loss);
       cause.lossEvents++;
       if (user.broken) {
         inv.unavoidableLoss.linksLost++;
@@ -525,6 +540,7 @@ function accountRound(inv: Invariants, perUser: UserRound[], reuses: number, fam
       continue;
     }
     if (user.calls !== 1) calls.unexplained++;
+    if (inv.refreshTokenReuses) inv.refreshTokenReuses.unexplained += user.reuses;
     if (user.broken) inv.linksNeedingReauth.unexplained++;
     failed.infrastructure.unexplained += user.failedOther;
     failed.invalidToken.unexplained += user.failedInvalid;
@@ -532,10 +548,6 @@ function accountRound(inv: Invariants, perUser: UserRound[], reuses: number, fam
   }
   inv.familiesRevoked.total += families;
   inv.familiesRevoked.unexplained += Math.max(0, families - lossUsers);
-  if (inv.refreshTokenReuses) {
-    inv.refreshTokenReuses.total += reuses;
-    inv.refreshTokenReuses.unexplained += Math.max(0, reuses - lossUsers);
-  }
 }
 
 async function seedUsers(store: Store, provider: StormProvider, count: number, seen: Set<string>): Promise<string[]> {

@@ -15,9 +15,11 @@ export interface GitHubProviderStats {
   refreshCallsByLogin: Map<string, number>;
   /** Refresh requests that presented a refresh token already presented before. */
   refreshTokenReuses: number;
+  /** refreshTokenReuses per login. */
+  refreshTokenReusesByLogin: Map<string, number>;
 }
 
-const emptyStats = (): GitHubProviderStats => ({ refreshCalls: 0, refreshSucceeded: 0, refreshFailed: 0, validateCalls: 0, refreshCallsByLogin: new Map(), refreshTokenReuses: 0 });
+const emptyStats = (): GitHubProviderStats => ({ refreshCalls: 0, refreshSucceeded: 0, refreshFailed: 0, validateCalls: 0, refreshCallsByLogin: new Map(), refreshTokenReuses: 0, refreshTokenReusesByLogin: new Map() });
 
 export interface TestGitHubProvider {
   readonly baseUrl: string;
@@ -81,9 +83,12 @@ export async function startGitHubProvider(): Promise<TestGitHubProvider> {
       if (form.get('grant_type') !== 'refresh_token') return json(res, 200, { error: 'unsupported_grant_type' });
       stats.refreshCalls++;
       const presentedDigest = digest(form.get('refresh_token') ?? '');
-      if (presented.has(presentedDigest)) stats.refreshTokenReuses++;
-      presented.add(presentedDigest);
       const owner = loginOf.get(presentedDigest) ?? 'unknown';
+      if (presented.has(presentedDigest)) {
+        stats.refreshTokenReuses++;
+        stats.refreshTokenReusesByLogin.set(owner, (stats.refreshTokenReusesByLogin.get(owner) ?? 0) + 1);
+      }
+      presented.add(presentedDigest);
       stats.refreshCallsByLogin.set(owner, (stats.refreshCallsByLogin.get(owner) ?? 0) + 1);
       const login = refreshTokens.get(form.get('refresh_token') ?? '');
       if (!login) {

@@ -26,6 +26,8 @@ export interface OidcProviderStats {
   refreshCallsByAccount: Map<string, number>;
   /** Refresh requests that presented a refresh token already presented before (two provider calls for one token). */
   refreshTokenReuses: number;
+  /** refreshTokenReuses per account id. */
+  refreshTokenReusesByAccount: Map<string, number>;
 }
 
 export interface TestOidcProvider {
@@ -132,13 +134,16 @@ export async function startOidcProvider(options: TestOidcProviderOptions = {}): 
   const presented = new Set<string>();
   const countCall = (ctx: KoaContextWithOIDC) => {
     stats.refreshCalls++;
+    const id = account(ctx);
     const token = ctx.oidc?.params?.refresh_token;
     if (typeof token === 'string') {
       const digest = createHash('sha256').update(token).digest('base64url');
-      if (presented.has(digest)) stats.refreshTokenReuses++;
+      if (presented.has(digest)) {
+        stats.refreshTokenReuses++;
+        stats.refreshTokenReusesByAccount.set(id, (stats.refreshTokenReusesByAccount.get(id) ?? 0) + 1);
+      }
       presented.add(digest);
     }
-    const id = account(ctx);
     stats.refreshCallsByAccount.set(id, (stats.refreshCallsByAccount.get(id) ?? 0) + 1);
   };
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
@@ -201,5 +206,5 @@ export async function startOidcProvider(options: TestOidcProviderOptions = {}): 
 }
 
 function emptyStats(): OidcProviderStats {
-  return { refreshCalls: 0, refreshSucceeded: 0, refreshFailed: 0, familiesRevoked: 0, refreshCallsByAccount: new Map(), refreshTokenReuses: 0 };
+  return { refreshCalls: 0, refreshSucceeded: 0, refreshFailed: 0, familiesRevoked: 0, refreshCallsByAccount: new Map(), refreshTokenReuses: 0, refreshTokenReusesByAccount: new Map() };
 }
