@@ -4,7 +4,8 @@ import { promisify } from 'node:util';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { DBCRYPT_METHODS, QUERIER_METHODS, decryptAll, keyDigest, parseEncryptionKeys, prepareDbcrypt, rotateKeys, withDbcrypt } from '@coder/database';
+import { DBCRYPT_METHODS, QUERIER_METHODS, decryptAll, encryptValue, keyDigest, parseEncryptionKeys, prepareDbcrypt, rotateKeys, withDbcrypt } from '@coder/database';
+import type { Store } from '@coder/database';
 import { availableBackends, createTestDatabase, postgresUrl } from '@coder/database/testing';
 import type { TestDatabase } from '@coder/database/testing';
 import { insertUser, linkParams, newKey, thrown } from './helpers.js';
@@ -78,6 +79,29 @@ describe.each(availableBackends())('dbcrypt on %s', (backend) => {
     // A registered test value per key.
     const { rows } = await db.driver.pool.query('SELECT active_key_digest, test FROM dbcrypt_keys');
     expect(rows).toEqual([{ active_key_digest: id, test: expect.any(String) }]);
+  });
+
+  it('returns the written plaintext without decrypting it again, and decrypts what changed on the way', async () => {
+    const db = await database(backend);
+    const keys = parseEncryptionKeys(newKey());
+    const user = await insertUser(db.store);
+    // An inner store whose UPDATE ... RETURNING hands back another access token (as a trigger could).
+    let returned = (): string => encryptValue(keys[0]!, 'changed-on-the-way');
+    const inner: Store = {
+      ...db.store,
+      updateExternalAuthLink: async (p) => {
+        const row = await db.store.updateExternalAuthLink(p);
+        return row && { ...row, oauthAccessToken: returned() };
+      },
+    };
+    const store = await withDbcrypt(inner, { keys });
+    const link = await store.insertExternalAuthLink(linkParams(user, 'github', 'at-1', 'rt-1'));
+    expect([link.oauthAccessToken, link.oauthRefreshToken]).toEqual(['at-1', 'rt-1']);
+    const { createdAt: _, ...update } = linkParams(user, 'github', 'at-2', 'rt-2');
+    const updated = await store.updateExternalAuthLink(update);
+    expect([updated?.oauthAccessToken, updated?.oauthRefreshToken]).toEqual(['changed-on-the-way', 'rt-2']);
+    returned = () => 'not-ciphertext';
+    expect((await thrown(() => store.updateExternalAuthLink(update))).code).toBe('DBCRYPT_DECRYPT_FAILED');
   });
 
   it('encrypts the empty string: clearing the refresh token is an ordinary update that decrypts to ""', async () => {

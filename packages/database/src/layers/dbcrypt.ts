@@ -69,18 +69,20 @@ export class Dbcrypt {
    */
   decryptColumn(table: EncryptedTable, row: string, column: TokenColumn, value: string, keyId: string | null): string {
     if (keyId === null) return value;
-    const where = `${table} row (${row}) column ${column}`;
     const key = this.#byId.get(keyId);
+    if (key && value !== '') {
+      try {
+        return decryptValue(key, value);
+      } catch (cause) {
+        throw new DatabaseError('DBCRYPT_DECRYPT_FAILED', `${table} row (${row}) column ${column} does not decrypt with key ${keyId}: the value was altered or is not ciphertext`, { cause });
+      }
+    }
+    const where = `${table} row (${row}) column ${column}`;
     if (!key) {
       throw new DatabaseError('DBCRYPT_KEY_MISSING', `${where} is encrypted with key ${keyId}, which is not in CODER_EXTERNAL_TOKEN_ENCRYPTION_KEYS`);
     }
     // Every encryption, of the empty string too, yields a non-empty value.
-    if (value === '') throw new DatabaseError('DBCRYPT_VALUE_MISSING', `${where} names key ${keyId} but holds no encrypted value`);
-    try {
-      return decryptValue(key, value);
-    } catch (cause) {
-      throw new DatabaseError('DBCRYPT_DECRYPT_FAILED', `${where} does not decrypt with key ${keyId}: the value was altered or is not ciphertext`, { cause });
-    }
+    throw new DatabaseError('DBCRYPT_VALUE_MISSING', `${where} names key ${keyId} but holds no encrypted value`);
   }
 
   /** Decrypts both token columns of a row read from `table`. */
@@ -174,6 +176,21 @@ async function registerKeys(inner: Store, dbcrypt: Dbcrypt, keys: readonly Dbcry
 export function dbcryptStore(inner: Store, dbcrypt: Dbcrypt): Store {
   const eal = (row: ExternalAuthLink): ExternalAuthLink => dbcrypt.decryptRow('external_auth_links', row, externalAuthLinkRowId(row));
   const ul = (row: UserLink): UserLink => dbcrypt.decryptRow('user_links', row, userLinkRowId(row));
+  // The optimistic locks compare the refresh token only: decrypt just that column.
+  const ealRefresh = (row: ExternalAuthLink): string =>
+    dbcrypt.decryptColumn('external_auth_links', externalAuthLinkRowId(row), 'oauth_refresh_token', row.oauthRefreshToken, row.oauthRefreshTokenKeyId);
+  const ulRefresh = (row: UserLink): string =>
+    dbcrypt.decryptColumn('user_links', userLinkRowId(row), 'oauth_refresh_token', row.oauthRefreshToken, row.oauthRefreshTokenKeyId);
+  // A write returns the ciphertexts it was just given, whose plaintexts the
+  // caller passed in: no need to decrypt them again. Anything else in the
+  // returned row (changed on the way, e.g. by a trigger) is decrypted as usual.
+  const written = <R extends TokenRow>(row: R, sent: TokenRow, plain: { oauthAccessToken: string; oauthRefreshToken: string }, decrypt: (row: R) => R): R =>
+    row.oauthAccessToken === sent.oauthAccessToken &&
+    row.oauthAccessTokenKeyId === sent.oauthAccessTokenKeyId &&
+    row.oauthRefreshToken === sent.oauthRefreshToken &&
+    row.oauthRefreshTokenKeyId === sent.oauthRefreshTokenKeyId
+      ? { ...row, oauthAccessToken: plain.oauthAccessToken, oauthRefreshToken: plain.oauthRefreshToken }
+      : decrypt(row);
   const both = <P extends { oauthAccessToken: string; oauthRefreshToken: string }>(p: P) => {
     const access = dbcrypt.encrypt(p.oauthAccessToken);
     const refresh = dbcrypt.encrypt(p.oauthRefreshToken);
@@ -191,22 +208,26 @@ export function dbcryptStore(inner: Store, dbcrypt: Dbcrypt): Store {
     },
     getExternalAuthLinksByUserID: async (p) => (await inner.getExternalAuthLinksByUserID(p)).map(eal),
     listExternalAuthLinks: async (p) => (await inner.listExternalAuthLinks(p)).map(eal),
-    insertExternalAuthLink: async (p) => eal(await inner.insertExternalAuthLink(both(p))),
+    insertExternalAuthLink: async (p) => {
+      const sent = both(p);
+      return written(await inner.insertExternalAuthLink(sent), sent, p, eal);
+    },
     updateExternalAuthLink: async (p) => {
-      const row = await inner.updateExternalAuthLink(both(p));
-      return row && eal(row);
+      const sent = both(p);
+      const row = await inner.updateExternalAuthLink(sent);
+      return row && written(row, sent, p, eal);
     },
     // Optimistic lock on an encrypted column: every encryption differs, so
     // compare plaintexts, then swap on the exact ciphertext that was read
     // (a write in between changes it, and the UPDATE matches no row).
     updateExternalAuthLinkTokens: async (p) => {
       const current = await inner.getExternalAuthLink(p);
-      if (!current || eal(current).oauthRefreshToken !== p.oldOauthRefreshToken) return 0;
+      if (!current || ealRefresh(current) !== p.oldOauthRefreshToken) return 0;
       return inner.updateExternalAuthLinkTokens({ ...both(p), oldOauthRefreshToken: current.oauthRefreshToken });
     },
     updateExternalAuthLinkRefreshToken: async (p) => {
       const current = await inner.getExternalAuthLink(p);
-      if (!current || eal(current).oauthRefreshToken !== p.oldOauthRefreshToken) return 0;
+      if (!current || ealRefresh(current) !== p.oldOauthRefreshToken) return 0;
       return inner.updateExternalAuthLinkRefreshToken({ ...refreshOnly(p), oldOauthRefreshToken: current.oauthRefreshToken });
     },
     updateExternalAuthLinkEncryption: async (p) => {
@@ -225,19 +246,23 @@ export function dbcryptStore(inner: Store, dbcrypt: Dbcrypt): Store {
       return row && ul(row);
     },
     listUserLinks: async (p) => (await inner.listUserLinks(p)).map(ul),
-    insertUserLink: async (p) => ul(await inner.insertUserLink(both(p))),
+    insertUserLink: async (p) => {
+      const sent = both(p);
+      return written(await inner.insertUserLink(sent), sent, p, ul);
+    },
     updateUserLink: async (p) => {
-      const row = await inner.updateUserLink(both(p));
-      return row && ul(row);
+      const sent = both(p);
+      const row = await inner.updateUserLink(sent);
+      return row && written(row, sent, p, ul);
     },
     updateUserLinkTokens: async (p) => {
       const current = await inner.getUserLinkByUserIDLoginType(p);
-      if (!current || ul(current).oauthRefreshToken !== p.oldOauthRefreshToken) return 0;
+      if (!current || ulRefresh(current) !== p.oldOauthRefreshToken) return 0;
       return inner.updateUserLinkTokens({ ...both(p), oldOauthRefreshToken: current.oauthRefreshToken });
     },
     updateUserLinkRefreshToken: async (p) => {
       const current = await inner.getUserLinkByUserIDLoginType(p);
-      if (!current || ul(current).oauthRefreshToken !== p.oldOauthRefreshToken) return 0;
+      if (!current || ulRefresh(current) !== p.oldOauthRefreshToken) return 0;
       return inner.updateUserLinkRefreshToken({ ...refreshOnly(p), oldOauthRefreshToken: current.oauthRefreshToken });
     },
     updateUserLinkEncryption: async (p) => {
