@@ -19,7 +19,7 @@ export interface TransformResult {
 
 /**
  * Lays out the import groups of one file by splicing text (never reprinting
- * through recast): the same engine and the same parser as the ESLint rule,
+ * through recast): the same engine, statements and ranges as the ESLint rule,
  * so the output equals the rule's fix. A file without the word `import` is
  * skipped without parsing.
  *
