@@ -194,6 +194,32 @@ describe.each(availableBackends())('TokenRefresher on %s', (backend) => {
     expect(gh.isAccessTokenAlive(tokens.accessToken)).toBe(false);
   });
 
+  it('calls the fault hook at every step of a refresh, in order, with no token in sight', async () => {
+    const { userId, accessToken, refreshToken } = await oidcLink();
+    const seen: Array<Record<string, unknown>> = [];
+    const token = await refresher({ hook: (context) => void seen.push({ ...context }) }).obtainAccessToken('oidc', userId);
+    secrets.push(token);
+    expect(seen.map((c) => c.step)).toEqual(['start', 'locked', 'before-provider', 'after-provider', 'written', 'committed']);
+    expect(seen[3]).toMatchObject({ providerId: 'oidc', userId, kind: 'external_auth_link', attempt: 1, answer: 'refreshed' });
+    const text = JSON.stringify(seen);
+    for (const secret of [token, accessToken, refreshToken]) expect(text).not.toContain(secret);
+  });
+
+  it('a hook that throws before the provider call fails that attempt and spends nothing', async () => {
+    const { userId, refreshToken } = await oidcLink();
+    const boom = Object.assign(new Error('statement timeout'), { code: '57014' });
+    let fired = 0;
+    const hook = ({ step }: { step: string }) => {
+      if (step === 'before-provider' && fired++ === 0) throw boom;
+    };
+    const token = await refresher({ hook }).obtainAccessToken('oidc', userId);
+    secrets.push(token);
+    // 57014 is transient: retried, then one provider call.
+    expect(fired).toBe(2);
+    expect(op.stats.refreshCalls).toBe(1);
+    expect((await readLink(db.store, 'oidc', userId)).oauthRefreshToken).not.toBe(refreshToken);
+  });
+
   it('tells a missing link, an unknown provider and a link without refresh token apart', async () => {
     const r = refresher();
     await expect(r.obtainAccessToken('oidc', '00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'OAUTH_LINK_MISSING' });

@@ -59,6 +59,7 @@ export async function startProcessReplicas(count: number, options: ProcessReplic
   const waiting = new Map<number, (result: BuildResult) => void>();
   let events: ReplicaEvent[] = [];
   let config: ReplicaConfig | undefined;
+  let overrides: ReadonlyArray<Partial<ReplicaConfig>> = [];
   let nextId = 1;
   let restarts = 0;
   let buildsRetried = 0;
@@ -141,7 +142,7 @@ export async function startProcessReplicas(count: number, options: ProcessReplic
           ...(options.statementTimeoutMs ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
         });
       });
-      if (config) await configureSlot(slot, config);
+      if (config) await configureSlot(slot, { ...config, ...overrides[replica] });
       failStart = undefined;
     })();
     // A start-up failure is reported through whoever awaits `up`.
@@ -161,12 +162,13 @@ export async function startProcessReplicas(count: number, options: ProcessReplic
   return {
     count,
     output: () => output.join(''),
-    async configure(next) {
+    async configure(next, perReplica = []) {
       config = next;
+      overrides = perReplica;
       await Promise.all(
-        slots.map(async (slot) => {
+        slots.map(async (slot, replica) => {
           await slot.up;
-          await configureSlot(slot, next);
+          await configureSlot(slot, { ...next, ...perReplica[replica] });
         }),
       );
     },

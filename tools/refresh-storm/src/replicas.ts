@@ -44,8 +44,11 @@ export type ReplicaEvent =
 /** A set of server replicas the storm sends builds to. */
 export interface ReplicaSet {
   readonly count: number;
-  /** Fresh token sources (new refresher state) for the next mode. */
-  configure(config: ReplicaConfig): Promise<void>;
+  /**
+   * Fresh token sources (new refresher state) for the next mode; `perReplica`
+   * overrides settings of single replicas (each its own delays, say).
+   */
+  configure(config: ReplicaConfig, perReplica?: ReadonlyArray<Partial<ReplicaConfig>>): Promise<void>;
   obtain(replica: number, providerId: string, userId: string): Promise<BuildResult>;
   /** Kill replica `replica` the next time one of its refreshes reaches `step` (processes only). */
   armKill(replica: number, step: KillStep): void;
@@ -96,9 +99,10 @@ export function inProcessReplicas(count: number, replicaStore: () => Promise<Sto
   const stores: Store[] = [];
   return {
     count,
-    async configure(config) {
+    async configure(shared, perReplica) {
       while (stores.length < count) stores.push(await replicaStore());
       sources = stores.map((store, replica) => {
+        const config = { ...shared, ...perReplica?.[replica] };
         const hook = replicaHook(config, (userId) => events.push({ kind: 'connection-lost-mid-refresh', replica, userId }));
         return createTokenSource(config.mode, store, config.provider, logger.child({ mode: config.mode, replica }), {
           ...(config.lockTimeoutMs !== undefined ? { lockTimeoutMs: config.lockTimeoutMs } : {}),

@@ -61,6 +61,16 @@ describe('refresh-storm CLI', () => {
     expect(stderr).toMatch(/error/);
   });
 
+  it.each([
+    [['--processes', '2'], '--processes needs --database-url'],
+    [['--faults'], '--faults needs --processes'],
+    [['--provider', 'okta'], 'error'],
+  ])('refuses %j with a usage error (exit 2)', async (args, message) => {
+    const { code, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
   it('exits 3 with a clear message when the database is unreachable', async () => {
     const { code, stderr } = await run(['--database-url', 'postgres://u:pw@127.0.0.1:1/x', '--users', '1', '--builds', '1', '--rounds', '1']);
     expect(code).toBe(3);
