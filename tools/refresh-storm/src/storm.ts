@@ -190,7 +190,6 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
     }
     await replicas.close();
     const text = logs.text() + (replicas.output?.() ?? '');
-    if (process.env.REFRESH_STORM_DUMP) await (await import('node:fs/promises')).writeFile(process.env.REFRESH_STORM_DUMP, text);
     const tokensInLogs = [...seenTokens].filter((token) => token && text.includes(token)).length;
     return {
       database: { kind: database.driver.kind, location: database.location },
@@ -215,7 +214,8 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
   }
 }
 
-interface StormDatabase {
+/** The storm's database: a PGlite temp dir, or a scratch database on a PostgreSQL server. */
+export interface StormDatabase {
   driver: Driver;
   location: string;
   /** The scratch database's URL (PostgreSQL only), for replica processes. */
@@ -225,7 +225,8 @@ interface StormDatabase {
   close(): Promise<void>;
 }
 
-async function openStormDatabase(url: string | undefined): Promise<StormDatabase> {
+/** Opens (creates) the storm's database; `close()` drops it. Not migrated. */
+export async function openStormDatabase(url: string | undefined): Promise<StormDatabase> {
   const extra: Driver[] = [];
   if (!url) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'refresh-storm-'));
