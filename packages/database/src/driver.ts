@@ -105,8 +105,12 @@ async function openPostgres(url: URL, options: OpenDriverOptions): Promise<Drive
     connectionTimeoutMillis: 10_000,
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
   });
-  // An idle connection that dies (server restart) must not crash the process.
+  // A connection that dies (server restart, pg_terminate_backend) must not crash
+  // the process. pg-pool only listens on idle clients; a checked-out client
+  // would emit an unhandled 'error'. With a listener on every client, the
+  // error reaches the running query as a rejection and the pool drops the client.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     await pool.query('SELECT 1');
   } catch (cause) {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { migrate, openDriver, parseDatabaseUrl } from '@coder/database';
@@ -74,5 +75,27 @@ describe.skipIf(!postgresUrl())('on PostgreSQL', () => {
     expect(b.after).toEqual({ version: 4, dirty: false });
     // One of them did the work, the other waited on the lock and found nothing to do.
     expect([a.results.length, b.results.length].sort()).toEqual([0, 4]);
+  });
+});
+
+describe.skipIf(!postgresUrl())('a connection that dies while checked out', () => {
+  it('fails the running transaction instead of crashing the process, and the pool recovers', async () => {
+    const db = await createTestDatabase('postgres', { poolSize: 2 });
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const someone = { id: '00000000-0000-4000-8000-000000000000' };
+      const failed = db.store.inTx(async (tx) => {
+        await tx.getUserByID(someone);
+        // Kill every other backend of this database: this transaction's connection among them.
+        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+        await tx.getUserByID(someone);
+      });
+      await expect(failed).rejects.toThrow(/terminat|Connection/i);
+      expect(await db.store.getUserByID(someone)).toBeNull();
+    } finally {
+      await admin.end();
+      await db.close();
+    }
   });
 });
