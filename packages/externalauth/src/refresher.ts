@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 
+import { DatabaseError, SYSTEM_ACTOR, SYSTEM_ROLE, asActor, currentActor } from '@coder/database';
 import type { Store } from '@coder/database';
 import { ExternalAuthError, InvalidTokenError } from './errors.js';
 import { createProviderClient } from './provider.js';
@@ -83,6 +84,12 @@ export class TokenRefresher {
    * A valid access token for the user's link to `providerId`. Throws
    * `InvalidTokenError` when the user must re-authenticate, `ExternalAuthError`
    * for everything else.
+   *
+   * Runs as the caller's actor (`asActor` of `@coder/database`): a user's
+   * actor obtains only their own link's token. Another user's link is refused
+   * by the store (`DatabaseError` `DB_NOT_AUTHORIZED`; no actor at all:
+   * `DB_NO_ACTOR`), an infrastructure error, never an `InvalidTokenError`: a
+   * build must fail, not silently skip the provider.
    */
   async obtainAccessToken(providerId: string, userId: string, options: ObtainOptions = {}): Promise<string> {
     const provider = this.#providers.get(providerId);
@@ -97,12 +104,28 @@ export class TokenRefresher {
   /**
    * The user's OIDC login access token, refreshed 10 minutes before it
    * expires. Never fails a build: any failure gives '' and a logged warning.
+   * The caller must be the system or the user themself (else `DatabaseError`
+   * `DB_NO_ACTOR` / `DB_NOT_AUTHORIZED`, thrown: a caller's bug, not a token
+   * problem); the database work then runs as the system (see below).
    */
   async obtainOIDCAccessToken(userId: string, options: ObtainOptions = {}): Promise<string> {
     if (!this.#login) return '';
-    const link = userLoginLink(this.#login.config.id, userId);
+    const caller = currentActor();
+    if (!caller) {
+      throw new DatabaseError('DB_NO_ACTOR', 'obtainOIDCAccessToken: no actor in context; wrap the call in asActor(actor, fn) (SYSTEM_ACTOR for background work)');
+    }
+    if (!caller.roles.includes(SYSTEM_ROLE) && caller.id !== userId) {
+      throw new DatabaseError('DB_NOT_AUTHORIZED', `obtainOIDCAccessToken: actor ${caller.id} may not obtain the login token of user ${userId}`);
+    }
+    const login = this.#login;
+    const link = userLoginLink(login.config.id, userId);
     try {
-      const tokens = await this.#obtain(link, this.#login, this.#loginRefreshBeforeMs, options);
+      // The login link (user_links) is the platform's own row: only the system
+      // actor may read or refresh it. The refresher does this on the user's
+      // behalf, for this one user's row only, and hands back just the access
+      // token (coder's AsSystemRestricted): so its database work runs as
+      // SYSTEM_ACTOR whatever the caller's actor is.
+      const tokens = await asActor(SYSTEM_ACTOR, () => this.#obtain(link, login, this.#loginRefreshBeforeMs, options));
       return tokens.accessToken;
     } catch (error) {
       if (options.signal?.aborted) throw error;
@@ -125,6 +148,15 @@ export class TokenRefresher {
     if (provider.config.noRefresh) return seen;
     if (!seen.refreshToken) throw noRefreshToken(link, seen.failureReason);
     const deps = { ...this.#deps, provider, expirySkewMs: skewMs };
+    // The shared refresh runs in the async context (so as the actor) of the
+    // caller that started it; later callers only await its result. That is
+    // right: the flight key is the link's lock key, so every caller of one
+    // flight asks for the same link (one provider, one user; external links and
+    // login links have distinct keys), and every caller has just passed its own
+    // authorized read of that link above, so whoever starts the flight may read
+    // and write that link (the owner rule is the same for reads and writes; the
+    // login link always runs as SYSTEM_ACTOR). A caller not allowed the link
+    // fails at that read and never joins, let alone starts, a flight.
     return this.#flights.do(link.lockKey, () => this.#refreshAndValidate(link, seen, deps), options);
   }
 
