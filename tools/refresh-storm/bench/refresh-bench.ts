@@ -4,15 +4,16 @@
 // replicas. Runs on PostgreSQL when DATABASE_URL is set, else embedded PGlite;
 // providers on 127.0.0.1 only. Exit 1 if, on expiry, protected ever made other
 // than one provider call per user per round.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
 import { pino } from 'pino';
 
-import { createSqlStore, migrateToLatest } from '@coder/database';
+import { SYSTEM_ACTOR, asActor, migrateToLatest } from '@coder/database';
 import type { Store } from '@coder/database';
 import { startOidcProvider } from '@coder/externalauth/testing';
 import type { TestOidcProvider } from '@coder/externalauth/testing';
+import { obtainAsUser } from '../src/replicas.js';
 import { openStormDatabase } from '../src/storm.js';
 import { MODES, createTokenSource } from '../src/strategies.js';
 import type { Mode, TokenSource } from '../src/strategies.js';
@@ -30,12 +31,13 @@ interface Sample {
 
 async function main(): Promise<number> {
   const started = performance.now();
-  const database = await openStormDatabase(process.env.DATABASE_URL || undefined);
+  // The full Store stack, as the storm runs it: encryption with a random key, authorization on.
+  const database = await openStormDatabase(process.env.DATABASE_URL || undefined, { encryptionKey: randomBytes(32).toString('base64'), logger });
   const op = await startOidcProvider();
   try {
     const outcome = await migrateToLatest(database.driver);
     if (outcome.error) throw outcome.error;
-    const store = createSqlStore(database.driver);
+    const { store } = await database.store();
     const stores: Store[] = [];
     for (let i = 0; i < Math.max(...REPLICA_COUNTS); i++) stores.push(await database.replicaStore());
     process.stdout.write(`refresh bench on ${database.driver.kind === 'postgres' ? 'PostgreSQL' : 'embedded PGlite (one session: replicas share it)'}\n`);
@@ -89,7 +91,7 @@ async function main(): Promise<number> {
               Array.from({ length: EXPIRED.buildsPerUser }, async (_, b) => {
                 const t = performance.now();
                 try {
-                  await sources[(u * EXPIRED.buildsPerUser + b) % replicas]!.obtain('oidc', user.userId);
+                  await obtainAsUser(sources[(u * EXPIRED.buildsPerUser + b) % replicas]!, 'oidc', user.userId);
                 } catch {
                   failed++;
                 }
@@ -129,7 +131,11 @@ async function main(): Promise<number> {
 }
 
 /** Users with links to the provider's `oidc`, tokens expiring at `expiry`. */
-async function seed(store: Store, op: TestOidcProvider, count: number, expiry: Date): Promise<Array<{ userId: string; account: string }>> {
+function seed(store: Store, op: TestOidcProvider, count: number, expiry: Date): Promise<Array<{ userId: string; account: string }>> {
+  return asActor(SYSTEM_ACTOR, () => seedAsSystem(store, op, count, expiry));
+}
+
+async function seedAsSystem(store: Store, op: TestOidcProvider, count: number, expiry: Date): Promise<Array<{ userId: string; account: string }>> {
   const users = [];
   for (let i = 0; i < count; i++) {
     const userId = randomUUID();
@@ -157,7 +163,7 @@ async function load(sources: TokenSource[], users: Array<{ userId: string }>, wi
         while (performance.now() < until) {
           const user = users[Math.floor(Math.random() * users.length)]!;
           const t = performance.now();
-          await source.obtain('oidc', user.userId);
+          await obtainAsUser(source, 'oidc', user.userId);
           latencies.push(performance.now() - t);
         }
       }),

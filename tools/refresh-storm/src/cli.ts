@@ -132,7 +132,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const seconds = (performance.now() - started) / 1000;
   const protectedRuns = report.modes.filter((m) => m.mode === 'protected');
-  const held = protectedRuns.every(protectedHeld) && report.tokensInLogs === 0 && report.legacyLinkSurvivedRename;
+  const held =
+    protectedRuns.every(protectedHeld) && report.tokensInLogs === 0 && !report.keyInLogs && report.plaintextLinksAtRest === 0 && report.legacyLinkSurvivedRename;
 
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ ...report, ok: held, seconds: Math.round(seconds * 10) / 10 }, null, 2)}\n`);
@@ -169,7 +170,8 @@ function render(report: StormReport, seconds: number, held: boolean): string {
   const first = report.modes[0];
   const where = report.processes ? `${report.processes} replica processes` : `${first?.replicas ?? 0} replicas`;
   const header = first
-    ? `${first.users} users × ${first.buildsPerUser} concurrent builds × ${first.rounds} rounds, ${where}${report.faults ? ', faults injected' : ''}, ${report.database.location}\n`
+    ? `${first.users} users × ${first.buildsPerUser} concurrent builds × ${first.rounds} rounds, ${where}${report.faults ? ', faults injected' : ''}, ${report.database.location}\n` +
+      `full Store stack, encryption at rest: ${report.encryption ? `on (AES-256-GCM, key ${report.encryptionKeyId}, random per run)` : 'off'}, authorization on (builds as their user)\n`
     : '';
   let out = `\n${header}`;
   const providers = [...new Set(report.modes.map((m) => m.provider))];
@@ -183,6 +185,8 @@ function render(report: StormReport, seconds: number, held: boolean): string {
   }
   out += `\nlegacy git_auth_links row survived the rename: ${report.legacyLinkSurvivedRename ? 'yes' : 'NO'}`;
   out += `\ntoken values found in logs: ${report.tokensInLogs}`;
+  out += `\nencryption key found in logs: ${report.keyInLogs ? 'YES' : 'no'}`;
+  out += `\nlinks with a plaintext token at rest: ${report.plaintextLinksAtRest}`;
   for (const guarded of report.modes.filter((m) => m.mode === 'protected')) {
     const loss = guarded.invariants.unavoidableLoss;
     const lossNote = loss.events ? `; unavoidable loss: ${loss.events} answer(s) lost with a killed replica or connection, ${loss.linksLost} link(s) lost` : '';

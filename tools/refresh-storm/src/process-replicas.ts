@@ -10,6 +10,12 @@ import type { BuildResult, KillStep, ReplicaConfig, ReplicaEvent, ReplicaSet } f
 export interface ProcessReplicaOptions {
   /** The (scratch) PostgreSQL database every replica connects to. */
   databaseUrl: string;
+  /**
+   * The encryption key (base64 of 32 bytes) every replica's Store stack uses;
+   * sent over the IPC channel only, never printed. Register it first (open a
+   * stack with it in this process) so the replicas only check it.
+   */
+  encryptionKey: string;
   /** Connections per replica pool. */
   poolSize?: number;
   /** statement_timeout of every replica connection (0/undefined: none). */
@@ -42,14 +48,15 @@ function childEntry(): { file: string; execArgv: string[] } {
 }
 
 /**
- * `count` replicas as real Node child processes, each with its own pg pool,
- * results over IPC. A replica that dies (killed by a fault) is restarted at
+ * `count` replicas as real Node child processes, each with its own pg pool
+ * and its own full Store stack (openStore: encryption with the key sent over
+ * IPC, authorization on; builds run as their user's actor), results over IPC. A replica that dies (killed by a fault) is restarted at
  * once, configured like the others, and its unanswered builds are sent to the
  * new process, as an orchestrator would retry them. Everything the children
  * print is kept for the token scan (`output()`).
  *
  * @example
- * const replicas = await startProcessReplicas(3, { databaseUrl });
+ * const replicas = await startProcessReplicas(3, { databaseUrl, encryptionKey });
  * await replicas.configure({ mode: 'protected', provider: config });
  * const result = await replicas.obtain(0, 'oidc', userId);
  */
@@ -137,6 +144,7 @@ export async function startProcessReplicas(count: number, options: ProcessReplic
         send(slot, {
           type: 'init',
           databaseUrl: options.databaseUrl,
+          encryptionKey: options.encryptionKey,
           replica,
           poolSize: options.poolSize ?? 10,
           ...(options.statementTimeoutMs ? { statementTimeoutMs: options.statementTimeoutMs } : {}),

@@ -1,15 +1,17 @@
 // One server replica as its own operating-system process (refresh-storm
-// --processes): its own pg pool and refresher, builds over IPC. Logs go to
+// --processes): its own pg pool, full Store stack (openStore: encryption with
+// the key the coordinator sent over IPC, authorization on) and refresher;
+// builds over IPC, each run as its user's actor. Logs go to
 // stdout, which the coordinator scans for token values. Started by
 // process-replicas.ts with fork(); not meant to be run by hand.
 import { performance } from 'node:perf_hooks';
 
 import { pino } from 'pino';
 
-import { createSqlStore, openDriver } from '@coder/database';
-import type { Driver } from '@coder/database';
+import { openDriver, openStore } from '@coder/database';
+import type { Driver, Store } from '@coder/database';
 import type { FromReplica, ToReplica } from './replica-protocol.js';
-import { replicaHook, toBuildResult } from './replicas.js';
+import { obtainAsUser, replicaHook, toBuildResult } from './replicas.js';
 import type { KillStep } from './replicas.js';
 import { createTokenSource } from './strategies.js';
 import type { TokenSource } from './strategies.js';
@@ -18,6 +20,7 @@ if (!process.send) throw new Error('replica-process must be started by the refre
 
 const logger = pino({ level: 'info' });
 let driver: Driver | undefined;
+let store: Store | undefined;
 let replica = -1;
 let source: TokenSource | undefined;
 let armed: KillStep | null = null;
@@ -67,13 +70,15 @@ async function handle(message: ToReplica): Promise<void> {
         guarded.add(client);
         client.on('error', () => {});
       });
+      // The key stays in this process's memory: never logged, never in argv or the environment.
+      ({ store } = await openStore({ driver, encryptionKeys: message.encryptionKey, logger, authorize: true }));
       await send({ type: 'ready' });
       return;
     }
     case 'configure': {
       const { config } = message;
       const hook = replicaHook(config, (userId) => void send({ type: 'connection-lost-mid-refresh', userId }), killAt);
-      source = createTokenSource(config.mode, createSqlStore(driver!), config.provider, logger.child({ mode: config.mode, replica }), {
+      source = createTokenSource(config.mode, store!, config.provider, logger.child({ mode: config.mode, replica }), {
         ...(config.lockTimeoutMs !== undefined ? { lockTimeoutMs: config.lockTimeoutMs } : {}),
         ...(config.providerTimeoutMs !== undefined ? { providerTimeoutMs: config.providerTimeoutMs } : {}),
         ...(config.retry ? { retry: config.retry } : {}),
@@ -85,7 +90,7 @@ async function handle(message: ToReplica): Promise<void> {
     case 'builds':
       for (const build of message.builds) {
         const started = performance.now();
-        source!.obtain(build.providerId, build.userId).then(
+        obtainAsUser(source!, build.providerId, build.userId).then(
           (token) => send({ type: 'result', id: build.id, result: toBuildResult({ token }, started) }),
           (error: unknown) => send({ type: 'result', id: build.id, result: toBuildResult({ error }, started) }),
         );

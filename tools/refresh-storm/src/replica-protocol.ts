@@ -2,7 +2,8 @@ import type { BuildResult, KillStep, ReplicaConfig } from './replicas.js';
 
 /** Coordinator → replica process. */
 export type ToReplica =
-  | { type: 'init'; databaseUrl: string; replica: number; statementTimeoutMs?: number; poolSize: number }
+  /** `encryptionKey`: the storm's key (base64), over IPC only: never in argv, env or a log. */
+  | { type: 'init'; databaseUrl: string; encryptionKey: string; replica: number; statementTimeoutMs?: number; poolSize: number }
   | { type: 'configure'; config: ReplicaConfig }
   | { type: 'builds'; builds: Array<{ id: number; providerId: string; userId: string }> }
   | { type: 'arm-kill'; step: KillStep | null }

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 
 import type { Logger } from 'pino';
 
-import type { Store } from '@coder/database';
+import { asActor } from '@coder/database';
+import type { Actor, Store } from '@coder/database';
 import { InvalidTokenError } from '@coder/externalauth';
 import type { ProviderConfig, RefreshHook, RefreshStep, RetryPolicy } from '@coder/externalauth';
 import { createTokenSource } from './strategies.js';
@@ -60,6 +61,18 @@ export interface ReplicaSet {
   close(): Promise<void>;
 }
 
+/**
+ * The actor a build runs as: the user whose token it asks for. Replicas call
+ * the refresher under it, so the full Store stack lets each build reach only
+ * its own user's link (dbauthz), as a server would.
+ */
+export const userActor = (userId: string): Actor => ({ id: userId, roles: ['member'] });
+
+/** Runs one build's token request as its user's actor. */
+export function obtainAsUser(source: TokenSource, providerId: string, userId: string): Promise<string> {
+  return asActor(userActor(userId), () => source.obtain(providerId, userId));
+}
+
 /** The fault hook a replica installs: waits, reports lost answers, kills itself when armed. */
 export function replicaHook(
   config: ReplicaConfig,
@@ -92,6 +105,8 @@ export function toBuildResult(outcome: { token: string } | { error: unknown }, s
 /**
  * Replicas inside this process (the storm's default): separate refreshers
  * and, on PostgreSQL, separate pools; they share only the database.
+ * `replicaStore` gives each replica its store (the storm's: the full stack,
+ * encryption and authorization on); every build runs as its user's actor.
  */
 export function inProcessReplicas(count: number, replicaStore: () => Promise<Store>, logger: Logger): ReplicaSet {
   let sources: TokenSource[] = [];
@@ -115,7 +130,7 @@ export function inProcessReplicas(count: number, replicaStore: () => Promise<Sto
     async obtain(replica, providerId, userId) {
       const started = performance.now();
       try {
-        return toBuildResult({ token: await sources[replica]!.obtain(providerId, userId) }, started);
+        return toBuildResult({ token: await obtainAsUser(sources[replica]!, providerId, userId) }, started);
       } catch (error) {
         return toBuildResult({ error }, started);
       }

@@ -6,8 +6,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import pg from 'pg';
+import type { Logger } from 'pino';
 
-import { createSqlStore, migrate, openDriver, redact } from '@coder/database';
+import { SYSTEM_ACTOR, asActor, migrate, openDriver, openStore, redact } from '@coder/database';
 import type { Driver, Store } from '@coder/database';
 import { captureLogs } from '@coder/externalauth/testing';
 import { FAULT_TIMING, dropConnections, stallLinks } from './faults.js';
@@ -132,6 +133,18 @@ export interface ProviderSummary {
 
 export interface StormReport {
   database: { kind: Driver['kind']; location: string };
+  /**
+   * Tokens encrypted at rest (AES-256-GCM, a random key per run, never
+   * printed): every replica, and the storm's own seeding and checks, use the
+   * full Store stack (openStore: encryption and authorization on).
+   */
+  encryption: boolean;
+  /** Id of the run's key (a digest, safe to print). */
+  encryptionKeyId: string;
+  /** Storm links found with a token not encrypted with the run's key at the end of a mode (must be 0). */
+  plaintextLinksAtRest: number;
+  /** The run's encryption key found in a log of any process (must be false). */
+  keyInLogs: boolean;
   /** A git_auth_links row written before the rename migration was found afterwards in external_auth_links. */
   legacyLinkSurvivedRename: boolean;
   modes: ModeResult[];
@@ -168,24 +181,31 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
   }
   if (options.faults && !options.processes) throw new StormUsageError('--faults needs --processes: faults kill replica processes');
   const providers = options.provider === 'all' ? PROVIDER_KINDS : [options.provider];
-  const database = await openStormDatabase(options.databaseUrl);
   const logs = captureLogs('info');
+  // A fresh key per run, held in memory only: never printed, passed to replica processes over IPC.
+  const encryptionKey = randomBytes(32).toString('base64');
+  const database = await openStormDatabase(options.databaseUrl, { encryptionKey, logger: logs.logger });
   const seenTokens = new Set<string>();
   let replicas: (ReplicaSet & { output?(): string }) | undefined;
   try {
     const legacyLinkSurvivedRename = await migrateWithLegacyRow(database.driver);
+    // The storm's own stack registers the key (dbcrypt_keys) before any replica starts.
+    const stack = await database.store();
     replicas = options.processes
       ? await startProcessReplicas(options.replicas, {
           databaseUrl: database.url!,
+          encryptionKey,
           ...(options.faults ? { statementTimeoutMs: FAULT_TIMING.statementTimeoutMs } : {}),
         })
       : inProcessReplicas(options.replicas, database.replicaStore, logs.logger);
     const random = seeded(options.seed ?? Math.floor(Math.random() * 2 ** 31));
     const modes: ModeResult[] = [];
+    let plaintextLinksAtRest = 0;
     for (const provider of providers) {
       for (const mode of options.modes) {
         options.onMode?.(mode, provider);
-        modes.push(await runMode(mode, provider, options, database, replicas, seenTokens, random));
+        modes.push(await runMode(mode, provider, options, database, stack, replicas, seenTokens, random));
+        plaintextLinksAtRest += await linksNotEncrypted(database.driver, stack.keyId);
       }
     }
     await replicas.close();
@@ -193,6 +213,10 @@ export async function runStorm(options: StormOptions): Promise<StormReport> {
     const tokensInLogs = [...seenTokens].filter((token) => token && text.includes(token)).length;
     return {
       database: { kind: database.driver.kind, location: database.location },
+      encryption: true,
+      encryptionKeyId: stack.keyId,
+      plaintextLinksAtRest,
+      keyInLogs: text.includes(encryptionKey),
       legacyLinkSurvivedRename,
       modes,
       tokensInLogs,
@@ -220,22 +244,50 @@ export interface StormDatabase {
   location: string;
   /** The scratch database's URL (PostgreSQL only), for replica processes. */
   url?: string;
-  /** One store per replica: separate pools on PostgreSQL, the one PGlite session otherwise. */
+  /**
+   * The storm's own full Store stack over `driver` (encryption with the run's
+   * key, authorization on), opened once; call it after migrating (it registers
+   * the key). Seeding and checks use it as SYSTEM_ACTOR.
+   */
+  store(): Promise<StormStack>;
+  /**
+   * One full Store stack per replica (openStore, same key, authorization on):
+   * separate pools on PostgreSQL, the one PGlite session otherwise.
+   */
   replicaStore(): Promise<Store>;
   close(): Promise<void>;
 }
 
+export interface StormStack {
+  store: Store;
+  /** The id (digest) of the run's key: safe to print. */
+  keyId: string;
+}
+
+export interface StormDatabaseOptions {
+  /** base64 of a 32-byte AES-256-GCM key; never printed. */
+  encryptionKey: string;
+  /** Where the stacks log (retries, warnings): the storm scans it for tokens and the key. */
+  logger: Logger;
+}
+
 /** Opens (creates) the storm's database; `close()` drops it. Not migrated. */
-export async function openStormDatabase(url: string | undefined): Promise<StormDatabase> {
+export async function openStormDatabase(url: string | undefined, options: StormDatabaseOptions): Promise<StormDatabase> {
   const extra: Driver[] = [];
+  const fullStack = async (driver: Driver): Promise<StormStack> => {
+    const opened = await openStore({ driver, encryptionKeys: options.encryptionKey, logger: options.logger, authorize: true });
+    return { store: opened.store, keyId: opened.keyIds[0]! };
+  };
+  let own: Promise<StormStack> | undefined;
+  const store = (driver: Driver) => (own ??= fullStack(driver));
   if (!url) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'refresh-storm-'));
     const driver = await openDriver(path.join(dir, 'pglite'));
-    const store = createSqlStore(driver);
     return {
       driver,
       location: `embedded PGlite in ${dir}`,
-      replicaStore: async () => store,
+      store: () => store(driver),
+      replicaStore: async () => (await store(driver)).store,
       close: async () => {
         await driver.close();
         await rm(dir, { recursive: true, force: true });
@@ -257,10 +309,11 @@ export async function openStormDatabase(url: string | undefined): Promise<StormD
     driver,
     url: scratch.toString(),
     location: redact(scratch.toString()),
+    store: () => store(driver),
     replicaStore: async () => {
       const replica = await openDriver(scratch.toString(), { poolSize: 10 });
       extra.push(replica);
-      return createSqlStore(replica);
+      return (await fullStack(replica)).store;
     },
     close: async () => {
       await Promise.all([driver, ...extra].map((d) => d.close()));
@@ -276,6 +329,16 @@ export async function openStormDatabase(url: string | undefined): Promise<StormD
 }
 
 const LEGACY_USER = '00000000-0000-4000-8000-00000000c0de';
+
+/** Storm links (the legacy row aside) with a token column not encrypted with the run's key. */
+async function linksNotEncrypted(driver: Driver, keyId: string): Promise<number> {
+  const { rows } = await driver.pool.query<{ n: string }>(
+    `SELECT count(*) AS n FROM external_auth_links
+      WHERE user_id <> $1 AND (oauth_access_token_key_id IS DISTINCT FROM $2 OR oauth_refresh_token_key_id IS DISTINCT FROM $2)`,
+    [LEGACY_USER, keyId],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
 
 /** Migrates from zero, writing a git_auth_links row before the rename; true when it survived. */
 async function migrateWithLegacyRow(driver: Driver): Promise<boolean> {
@@ -318,6 +381,7 @@ async function runMode(
   kind: ProviderKind,
   options: StormOptions,
   database: StormDatabase,
+  stack: StormStack,
   replicas: ReplicaSet,
   seen: Set<string>,
   random: () => number,
@@ -325,9 +389,12 @@ async function runMode(
   const started = performance.now();
   const provider = await startProvider(kind);
   try {
-    const store = createSqlStore(database.driver);
+    // The storm's own stack: seeding, re-linking and every check run as the system actor
+    // (builds run as their user's actor inside the replicas).
+    const { store } = stack;
+    const asSystem = <T>(fn: () => Promise<T>): Promise<T> => asActor(SYSTEM_ACTOR, fn);
     await database.driver.pool.query('DELETE FROM users WHERE id <> $1', [LEGACY_USER]);
-    const users = await seedUsers(store, provider, options.users, seen);
+    const users = await asSystem(() => seedUsers(store, provider, options.users, seen));
     await replicas.configure({ mode, provider: provider.config, ...tuningFor(kind, options) });
     const tally = { ok: 0, invalid: 0, dead: 0, other: 0 };
     const latencies: number[] = [];
@@ -342,7 +409,7 @@ async function runMode(
 
     for (let round = 0; round < options.rounds; round++) {
       // Users whose link was lost last round sign in again, as they would be asked to.
-      for (const u of lost) await relink(store, provider, users[u]!, u, seen);
+      for (const u of lost) await asSystem(() => relink(store, provider, users[u]!, u, seen));
       // Every round starts with every token expired, as if an hour had passed.
       await database.driver.pool.query(`UPDATE external_auth_links SET oauth_expiry = now() - interval '1 minute' WHERE user_id <> $1`, [LEGACY_USER]);
       for (const [name, n] of Object.entries(provider.disturb(FAULT_TIMING.slowProviderMs))) {
@@ -443,7 +510,7 @@ async function runMode(
       });
       lost = new Set();
       for (const [u, userId] of users.entries()) {
-        const link = await store.getExternalAuthLink({ providerId: provider.config.id, userId });
+        const link = await asSystem(() => store.getExternalAuthLink({ providerId: provider.config.id, userId }));
         if (link) seen.add(link.oauthAccessToken).add(link.oauthRefreshToken);
         perUser[u]!.broken = !link || !link.oauthRefreshToken || !(await provider.isRefreshTokenAlive(link.oauthRefreshToken));
         if (perUser[u]!.broken && perUser[u]!.loss) lost.add(u);
@@ -453,7 +520,7 @@ async function runMode(
 
     let linksNeedingReauth = 0;
     for (const userId of users) {
-      const link = await store.getExternalAuthLink({ providerId: provider.config.id, userId });
+      const link = await asSystem(() => store.getExternalAuthLink({ providerId: provider.config.id, userId }));
       if (link) seen.add(link.oauthAccessToken).add(link.oauthRefreshToken);
       if (!link || !link.oauthRefreshToken || !(await provider.isRefreshTokenAlive(link.oauthRefreshToken))) linksNeedingReauth++;
     }

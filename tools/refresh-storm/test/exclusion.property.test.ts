@@ -1,11 +1,15 @@
+import { randomBytes } from 'node:crypto';
+
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { SYSTEM_ACTOR, asActor, openStore } from '@coder/database';
+import type { Store } from '@coder/database';
 import { createTestDatabase, postgresUrl } from '@coder/database/testing';
 import type { TestDatabase } from '@coder/database/testing';
 import { REFRESH_STEPS } from '@coder/externalauth';
 import type { RefreshStep } from '@coder/externalauth';
-import { startOidcProvider } from '@coder/externalauth/testing';
+import { captureLogs, startOidcProvider } from '@coder/externalauth/testing';
 import type { TestOidcProvider } from '@coder/externalauth/testing';
 import { startProcessReplicas } from '../src/process-replicas.js';
 import type { ReplicaSet } from '../src/replicas.js';
@@ -20,11 +24,17 @@ describe.skipIf(!postgresUrl())('cross-process exclusion under random interleavi
   let db: TestDatabase;
   let op: TestOidcProvider;
   let replicas: ReplicaSet & { output(): string };
-  const secrets = new Set<string>();
+  /** The full stack (encryption on, authorization on): seeding and reading back as the system. */
+  let store: Store;
+  const encryptionKey = randomBytes(32).toString('base64');
+  const secrets = new Set<string>([encryptionKey]);
+  const system = <T>(fn: () => Promise<T>) => asActor(SYSTEM_ACTOR, fn);
 
   beforeAll(async () => {
     [db, op] = await Promise.all([createTestDatabase('postgres'), startOidcProvider()]);
-    replicas = await startProcessReplicas(REPLICAS, { databaseUrl: db.url!, poolSize: 4 });
+    // Registers the key before the replica processes (same key, over IPC) start.
+    ({ store } = await openStore({ driver: db.driver, encryptionKeys: encryptionKey, logger: captureLogs().logger, authorize: true }));
+    replicas = await startProcessReplicas(REPLICAS, { databaseUrl: db.url!, encryptionKey, poolSize: 4 });
   });
   afterAll(async () => {
     await replicas?.close();
@@ -49,11 +59,13 @@ describe.skipIf(!postgresUrl())('cross-process exclusion under random interleavi
           const tokens = await op.mintTokens(account);
           secrets.add(tokens.accessToken).add(tokens.refreshToken);
           const userId = crypto.randomUUID();
-          await db.store.insertUser({ id: userId, username: account, name: '' });
-          const now = new Date();
-          await db.store.insertExternalAuthLink({
-            providerId: 'oidc', userId, createdAt: now, updatedAt: now, oauthAccessToken: tokens.accessToken, oauthAccessTokenKeyId: null,
-            oauthRefreshToken: tokens.refreshToken, oauthRefreshTokenKeyId: null, oauthExpiry: new Date(Date.now() - 60_000), oauthExtra: null,
+          await system(async () => {
+            await store.insertUser({ id: userId, username: account, name: '' });
+            const now = new Date();
+            await store.insertExternalAuthLink({
+              providerId: 'oidc', userId, createdAt: now, updatedAt: now, oauthAccessToken: tokens.accessToken, oauthAccessTokenKeyId: null,
+              oauthRefreshToken: tokens.refreshToken, oauthRefreshTokenKeyId: null, oauthExpiry: new Date(Date.now() - 60_000), oauthExtra: null,
+            });
           });
           const reusesBefore = op.stats.refreshTokenReuses;
           const familiesBefore = op.stats.familiesRevoked;
@@ -68,7 +80,7 @@ describe.skipIf(!postgresUrl())('cross-process exclusion under random interleavi
           for (const result of results) expect(result.error, JSON.stringify(result.error)).toBeUndefined();
           const issued = new Set(results.map((result) => result.token!));
           for (const token of issued) secrets.add(token);
-          const link = await db.store.getExternalAuthLink({ providerId: 'oidc', userId });
+          const link = await system(() => store.getExternalAuthLink({ providerId: 'oidc', userId }));
           secrets.add(link!.oauthAccessToken).add(link!.oauthRefreshToken);
           expect(issued.size).toBe(1);
           expect(op.stats.refreshCallsByAccount.get(account)).toBe(1);
@@ -89,11 +101,13 @@ describe.skipIf(!postgresUrl())('cross-process exclusion under random interleavi
         const tokens = await op.mintTokens(account);
         secrets.add(tokens.accessToken).add(tokens.refreshToken);
         const userId = crypto.randomUUID();
-        await db.store.insertUser({ id: userId, username: account, name: '' });
-        const now = new Date();
-        await db.store.insertExternalAuthLink({
-          providerId: 'oidc', userId, createdAt: now, updatedAt: now, oauthAccessToken: tokens.accessToken, oauthAccessTokenKeyId: null,
-          oauthRefreshToken: tokens.refreshToken, oauthRefreshTokenKeyId: null, oauthExpiry: new Date(Date.now() - 60_000), oauthExtra: null,
+        await system(async () => {
+          await store.insertUser({ id: userId, username: account, name: '' });
+          const now = new Date();
+          await store.insertExternalAuthLink({
+            providerId: 'oidc', userId, createdAt: now, updatedAt: now, oauthAccessToken: tokens.accessToken, oauthAccessTokenKeyId: null,
+            oauthRefreshToken: tokens.refreshToken, oauthRefreshTokenKeyId: null, oauthExpiry: new Date(Date.now() - 60_000), oauthExtra: null,
+          });
         });
         await replicas.configure({ mode: 'singleflight', provider: op.providerConfig('oidc') });
         const results = await Promise.all(Array.from({ length: REPLICAS * 2 }, (_, i) => replicas.obtain(i % REPLICAS, 'oidc', userId)));

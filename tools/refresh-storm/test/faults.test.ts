@@ -22,6 +22,8 @@ describe.skipIf(!postgresUrl())('refresh storm with replica processes and faults
     expect(report.faults).toBe(true);
     expect(report.legacyLinkSurvivedRename).toBe(true);
     expect(report.tokensInLogs).toBe(0);
+    // The replica processes ran the full Store stack with the key sent over IPC; it never reached a log.
+    expect(report).toMatchObject({ encryption: true, keyInLogs: false, plaintextLinksAtRest: 0 });
     expect(report.modes.map((m) => m.provider)).toEqual([...PROVIDER_KINDS]);
     for (const result of report.modes) {
       const inv = result.invariants;
