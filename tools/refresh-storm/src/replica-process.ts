@@ -61,15 +61,6 @@ async function handle(message: ToReplica): Promise<void> {
         poolSize: message.poolSize,
         ...(message.statementTimeoutMs ? { statementTimeoutMs: message.statementTimeoutMs } : {}),
       });
-      // pg-pool listens for errors only on idle clients: a checked-out client whose backend is
-      // terminated (pg_terminate_backend, failover) emits an unhandled 'error' and would crash
-      // the replica. Its query rejects anyway, and the refresh treats that as transient.
-      const guarded = new WeakSet<object>();
-      driver.pool.on('acquire', (client) => {
-        if (guarded.has(client)) return;
-        guarded.add(client);
-        client.on('error', () => {});
-      });
       // The key stays in this process's memory: never logged, never in argv or the environment.
       ({ store } = await openStore({ driver, encryptionKeys: message.encryptionKey, logger, authorize: true }));
       await send({ type: 'ready' });
