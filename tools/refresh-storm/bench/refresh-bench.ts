@@ -14,7 +14,7 @@ import type { Store } from '@coder/database';
 import { startOidcProvider } from '@coder/externalauth/testing';
 import type { TestOidcProvider } from '@coder/externalauth/testing';
 import { obtainAsUser } from '../src/replicas.js';
-import { openStormDatabase } from '../src/storm.js';
+import { openStormDatabase } from '../src/storm-database.js';
 import { MODES, createTokenSource } from '../src/strategies.js';
 import type { Mode, TokenSource } from '../src/strategies.js';
 
