@@ -20,9 +20,14 @@ export class SingleFlight<T> {
    * const token = await flight.do(`github:${userId}`, () => refresh(), { signal });
    */
   do(key: string, work: () => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+    // A caller that has already given up starts nothing.
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     let shared = this.#inFlight.get(key);
     if (!shared) {
       shared = work().finally(() => this.#inFlight.delete(key));
+      // Every caller may have given up by the time the work fails: its
+      // rejection is theirs to see, never an unhandled one that ends the process.
+      shared.catch(() => {});
       this.#inFlight.set(key, shared);
     }
     return withSignal(shared, options.signal);
