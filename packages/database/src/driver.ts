@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 
 import { PGlite } from '@electric-sql/pglite';
@@ -79,7 +79,11 @@ export function parseDatabaseUrl(url: string | undefined): Target {
   } catch (cause) {
     throw new DatabaseError('DB_URL_INVALID', `database URL is malformed: ${redact(url)}`, { cause });
   }
-  if (parsed.protocol === 'file:') return { kind: 'pglite', dir: path.resolve(decodeURIComponent(parsed.pathname)) };
+  if (parsed.protocol === 'file:') {
+    const dir = decodeURIComponent(parsed.pathname);
+    if (dir === '' || dir === '/') throw new DatabaseError('DB_URL_INVALID', `database URL ${url} names no directory (file:///path/to/dir)`);
+    return { kind: 'pglite', dir: path.resolve(dir) };
+  }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new DatabaseError(
       'DB_URL_INVALID',
@@ -94,7 +98,13 @@ export function parseDatabaseUrl(url: string | undefined): Target {
 
 /** The URL without its password, for messages and logs. */
 export function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+  return (
+    url
+      // user:password@ — the password may hold '/' or '@', so mask up to the last '@' of the authority.
+      .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^?#]*@/i, '$1***@')
+      // ...?password=… (libpq and pg accept it as a parameter too).
+      .replace(/([?&]password=)[^&#]*/gi, '$1***')
+  );
 }
 
 async function openPostgres(url: URL, options: OpenDriverOptions): Promise<Driver> {
@@ -128,6 +138,7 @@ async function openPostgres(url: URL, options: OpenDriverOptions): Promise<Drive
 }
 
 async function openPGliteDir(dir: string): Promise<Driver> {
+  await checkDataDir(dir);
   await mkdir(dir, { recursive: true });
   let release: () => Promise<void>;
   try {
@@ -146,6 +157,21 @@ async function openPGliteDir(dir: string): Promise<Driver> {
   } catch (error) {
     await release();
     throw error;
+  }
+}
+
+/** An embedded database goes only into a new or empty directory, or one PGlite made (it has PG_VERSION). */
+async function checkDataDir(dir: string): Promise<void> {
+  const entries = await readdir(dir).catch((error: NodeJS.ErrnoException): string[] => {
+    if (error.code === 'ENOENT') return [];
+    if (error.code === 'ENOTDIR') throw new DatabaseError('DB_URL_INVALID', `${dir} is a file, not a database directory`);
+    throw new DatabaseError('DB_URL_INVALID', `cannot read the database directory ${dir}: ${error.message}`, { cause: error });
+  });
+  if (entries.length > 0 && !entries.includes('PG_VERSION')) {
+    throw new DatabaseError(
+      'DB_URL_INVALID',
+      `${dir} is not empty and holds no database (no PG_VERSION); give a new or empty directory, memory:// or a postgres:// URL`,
+    );
   }
 }
 

@@ -1,11 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { migrate, openDriver, parseDatabaseUrl } from '@coder/database';
+import { migrate, openDriver, parseDatabaseUrl, redact } from '@coder/database';
 import { createTestDatabase, postgresUrl } from '@coder/database/testing';
 
 describe('parseDatabaseUrl', () => {
@@ -28,6 +28,20 @@ describe('parseDatabaseUrl', () => {
     expect(() => parseDatabaseUrl(url)).toThrow(expect.objectContaining({ code: 'DB_URL_INVALID', message: expect.stringContaining(message) }));
   });
 
+  it.each([
+    ['postgres://u:secret@[oops/db', 'postgres://u:***@[oops/db'],
+    ['postgres://postgres:hun/ter2@127.0.0.1:1/db', 'postgres://postgres:***@127.0.0.1:1/db'],
+    ['postgres://u:p@ss@127.0.0.1/db', 'postgres://u:***@127.0.0.1/db'],
+    ['postgres://127.0.0.1:1/db?sslmode=disable&password=hunter2', 'postgres://127.0.0.1:1/db?sslmode=disable&password=***'],
+    ['postgres://u@127.0.0.1/db', 'postgres://u@127.0.0.1/db'],
+  ])('redacts %s', (url, shown) => {
+    expect(redact(url)).toBe(shown);
+  });
+
+  it.each([['file://'], ['file:///']])('refuses %s (no directory)', (url) => {
+    expect(() => parseDatabaseUrl(url)).toThrow(expect.objectContaining({ code: 'DB_URL_INVALID' }));
+  });
+
   it('never prints the password', () => {
     expect(() => parseDatabaseUrl('postgres://u:secret@[oops/db')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('secret') }));
   });
@@ -45,6 +59,20 @@ describe('embedded PGlite directory', () => {
     const again = await openDriver(path.join(dir, 'db'));
     await again.close();
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('embedded database directories', () => {
+  it('refuses a directory that holds other files, and a file', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'not-a-db-'));
+    try {
+      await writeFile(path.join(dir, 'notes.txt'), 'mine');
+      await expect(openDriver(dir)).rejects.toMatchObject({ code: 'DB_URL_INVALID', message: expect.stringContaining('is not empty') });
+      await expect(openDriver(path.join(dir, 'notes.txt'))).rejects.toMatchObject({ code: 'DB_URL_INVALID', message: expect.stringContaining('is a file') });
+      expect(await readdir(dir)).toEqual(['notes.txt']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
