@@ -7,6 +7,7 @@ export type DatabaseErrorCode =
   | 'MIGRATION_DIRTY'
   | 'MIGRATION_UNKNOWN_VERSION'
   | 'MIGRATION_FAILED'
+  | 'MIGRATION_LOCK_TIMEOUT'
   | 'MIGRATION_SCHEMA_AHEAD'
   // dbauthz: the caller may not do this / no actor in context.
   | 'DB_NOT_AUTHORIZED'

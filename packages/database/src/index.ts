@@ -2,7 +2,7 @@ export { DEFAULT_PGLITE_DIR, DEFAULT_POOL_SIZE, openDriver, parseDatabaseUrl, re
 export type { Driver, Executor, OpenDriverOptions } from './driver.js';
 export { DatabaseError, sqlState } from './errors.js';
 export type { DatabaseErrorCode } from './errors.js';
-export { forceVersion, migrate, migrateToLatest, migrationStatus } from './migrate/runner.js';
+export { DEFAULT_MIGRATION_LOCK_TIMEOUT_MS, forceVersion, migrate, migrateToLatest, migrationStatus } from './migrate/runner.js';
 export type { MigrateOptions, MigrateOutcome, MigrateTarget, MigrationResult, MigrationStatus } from './migrate/runner.js';
 export { DEFAULT_MIGRATIONS_DIR, loadMigrations } from './migrate/source.js';
 export type { MigrationFile } from './migrate/source.js';

@@ -2,11 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { DatabaseError, describeSchema, forceVersion, loadMigrations, migrate, migrationStatus } from '@coder/database';
-import { availableBackends, createTestDatabase } from '@coder/database/testing';
+import { availableBackends, createTestDatabase, postgresUrl } from '@coder/database/testing';
 import type { TestDatabase } from '@coder/database/testing';
+import { migrationLockId } from '../src/migrate/advisory-lock.js';
 
 const open: TestDatabase[] = [];
 afterEach(async () => {
@@ -136,5 +138,25 @@ describe('migration files', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'migrations-'));
     for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
     await expect(loadMigrations(dir)).rejects.toMatchObject({ code: 'MIGRATION_SOURCE_INVALID', message: expect.stringContaining(message) });
+  });
+});
+
+describe.skipIf(!postgresUrl())('the migration lock on PostgreSQL', () => {
+  it('says it is waiting, then gives up with MIGRATION_LOCK_TIMEOUT while another runner holds it', async () => {
+    const db = await createTestDatabase('postgres', { migrated: false });
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1)', [migrationLockId(db.driver.databaseName)]);
+      let waits = 0;
+      const blocked = await migrate(db.driver, { direction: 'up' }, { lockTimeoutMs: 500, onLockWait: () => waits++ }).catch((e: unknown) => e);
+      expect(blocked).toMatchObject({ code: 'MIGRATION_LOCK_TIMEOUT' });
+      expect(waits).toBe(1);
+      await holder.query('SELECT pg_advisory_unlock_all()');
+      expect((await migrate(db.driver, { direction: 'up' })).after).toEqual({ version: 4, dirty: false });
+    } finally {
+      await holder.end();
+      await db.close();
+    }
   });
 });

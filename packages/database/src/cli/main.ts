@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // coder-db: migrate the schema and manage encryption at rest. Exit codes: 0 done, 1 the database refused or
-// a migration failed, 2 bad usage.
+// a migration failed, 2 bad usage (arguments, unknown version, malformed URL or key).
 import { performance } from 'node:perf_hooks';
 
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
@@ -14,11 +14,29 @@ import type { DbcryptRunResult } from '../layers/dbcrypt-admin.js';
 import { parseEncryptionKeys } from '../layers/dbcrypt-cipher.js';
 import { prepareDbcrypt } from '../layers/dbcrypt.js';
 import { forceVersion, migrate, migrationStatus } from '../migrate/runner.js';
+import { loadMigrations } from '../migrate/source.js';
 import { createSqlStore } from '../store.js';
 import type { MigrateOutcome, MigrateTarget } from '../migrate/runner.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
+
+/** Codes that mean the command line (or its environment) asked for something impossible. */
+const USAGE_CODES = new Set(['MIGRATION_UNKNOWN_VERSION', 'DB_URL_INVALID', 'DBCRYPT_KEYS_INVALID']);
+
+/** A bad combination of arguments found after parsing. */
+class UsageError extends Error {}
+
+/** Checks a target version against the migration files before touching any database. */
+async function knownVersion(version: number): Promise<number> {
+  const migrations = await loadMigrations();
+  if (version !== 0 && !migrations.some((m) => m.version === version)) {
+    throw new UsageError(`no migration has version ${version} (known: ${migrations.map((m) => m.version).join(', ')}; 0 means an empty schema)`);
+  }
+  return version;
+}
+
+const waitingForLock = () => process.stderr.write('waiting for the migration lock: another runner is migrating this database…\n');
 
 interface GlobalOptions {
   databaseUrl?: string;
@@ -57,21 +75,21 @@ function program(): Command {
     .option('--all', 'revert every migration, down to an empty schema')
     .description('revert applied migrations')
     .action((n: number | undefined, opts: { all?: boolean }) => {
-      if (opts.all && n !== undefined) throw new InvalidArgumentError('give N or --all, not both');
+      if (opts.all && n !== undefined) throw new UsageError('migrate down: give N or --all, not both');
       return runMigrate(cli.opts(), { direction: 'down', steps: opts.all ? 'all' : (n ?? 1) });
     });
   migrateCmd
     .command('goto')
     .argument('<V>', 'target version (0: empty schema)', nonNegativeInt)
     .description('migrate up or down to version V')
-    .action((v: number) => runMigrate(cli.opts(), { goto: v }));
+    .action(async (v: number) => runMigrate(cli.opts(), { goto: await knownVersion(v) }));
   migrateCmd
     .command('force')
     .argument('<V>', 'version the schema is really at (0: none)', nonNegativeInt)
     .description('set the version and clear the dirty flag, running nothing (after mending a failed migration by hand)')
-    .action((v: number) =>
+    .action(async (v: number) =>
       withDriver(cli.opts(), async (driver) => {
-        const after = await forceVersion(driver, v);
+        const after = await forceVersion(driver, await knownVersion(v), { onLockWait: waitingForLock });
         print(cli.opts(), after, `forced version ${after.version ?? 'none'} (clean) on ${driver.location}`);
       }),
     );
@@ -145,7 +163,7 @@ async function runMigrate(options: GlobalOptions, target: MigrateTarget): Promis
           if (e.phase === 'start') process.stderr.write(`${e.direction === 'up' ? '→' : '←'} ${String(e.version).padStart(6, '0')}_${e.name} … `);
           else process.stderr.write('ok\n');
         };
-    const outcome: MigrateOutcome = await migrate(driver, target, progress ? { onProgress: progress } : {});
+    const outcome: MigrateOutcome = await migrate(driver, target, { onLockWait: waitingForLock, ...(progress ? { onProgress: progress } : {}) });
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     const applied = outcome.results.filter((r) => r.status === 'applied').length;
     const summary =
@@ -182,12 +200,12 @@ try {
   if (error instanceof CommanderError) {
     // Help and version are not errors; commander already printed usage problems.
     process.exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
-  } else if (error instanceof InvalidArgumentError) {
+  } else if (error instanceof UsageError) {
     process.stderr.write(`coder-db: ${error.message}\n`);
     process.exitCode = EXIT_USAGE;
   } else if (error instanceof DatabaseError) {
     process.stderr.write(`coder-db: ${redact(error.message)} [${error.code}]\n`);
-    process.exitCode = EXIT_FAILED;
+    process.exitCode = USAGE_CODES.has(error.code) ? EXIT_USAGE : EXIT_FAILED;
   } else {
     process.stderr.write(`coder-db: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = EXIT_FAILED;

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import type pg from 'pg';
 import { MigrationError, Umzug } from 'umzug';
 import type { UmzugStorage } from 'umzug';
@@ -31,7 +33,14 @@ export interface MigrateOutcome {
   after: SchemaVersion;
 }
 
-export interface MigrateOptions {
+interface LockOptions {
+  /** Give up waiting for another runner's lock after this long (default 60 s). */
+  lockTimeoutMs?: number;
+  /** Called once when the lock is held by another runner and this one starts waiting. */
+  onLockWait?: () => void;
+}
+
+export interface MigrateOptions extends LockOptions {
   /** Defaults to the migrations shipped with this package. */
   migrations?: MigrationFile[];
   /** Called as each migration starts and ends. */
@@ -58,7 +67,7 @@ type Context = { db: pg.PoolClient };
  */
 export async function migrate(driver: Driver, target: MigrateTarget, options: MigrateOptions = {}): Promise<MigrateOutcome> {
   const migrations = options.migrations ?? (await loadMigrations());
-  return withMigrationLock(driver, async (db) => {
+  return withMigrationLock(driver, options, async (db) => {
     const before = await readVersion(db);
     const umzug = createUmzug(db, migrations);
     const results: MigrationResult[] = [];
@@ -117,28 +126,57 @@ export async function migrationStatus(driver: Driver, options: Pick<MigrateOptio
  * Sets the version without running anything and clears the dirty flag: the
  * way out after a failed migration was mended by hand. 0 means "no version".
  */
-export async function forceVersion(driver: Driver, version: number, options: Pick<MigrateOptions, 'migrations'> = {}): Promise<SchemaVersion> {
+export async function forceVersion(driver: Driver, version: number, options: Omit<MigrateOptions, 'onProgress'> = {}): Promise<SchemaVersion> {
   const migrations = options.migrations ?? (await loadMigrations());
   if (version !== 0) findVersion(migrations, version);
-  return withMigrationLock(driver, async (db) => {
+  return withMigrationLock(driver, options, async (db) => {
     await writeVersion(db, version === 0 ? null : version, false);
     return readVersion(db);
   });
 }
 
-async function withMigrationLock<T>(driver: Driver, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+/** How long a runner waits for another runner's migration lock before giving up. */
+export const DEFAULT_MIGRATION_LOCK_TIMEOUT_MS = 60_000;
+const LOCK_POLL_MS = 200;
+
+async function withMigrationLock<T>(driver: Driver, options: LockOptions, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
   const db = await driver.pool.connect();
   const lockId = migrationLockId(driver.databaseName);
+  let broken: Error | undefined;
   try {
-    await db.query('SELECT pg_advisory_lock($1)', [lockId]);
+    await acquireMigrationLock(db, lockId, options);
     try {
       await ensureVersionTable(db);
       return await fn(db);
     } finally {
-      await db.query('SELECT pg_advisory_unlock($1)', [lockId]);
+      // A failed unlock (dead connection) must not hide fn's own error; the server drops the lock with the session.
+      await db.query('SELECT pg_advisory_unlock($1)', [lockId]).catch((error: Error) => {
+        broken = error;
+      });
     }
   } finally {
-    db.release();
+    db.release(broken);
+  }
+}
+
+// Polls pg_try_advisory_lock rather than blocking in pg_advisory_lock, so a
+// runner can say it is waiting and give up after a timeout (golang-migrate
+// gives up too) instead of hanging silently behind a stuck runner.
+async function acquireMigrationLock(db: pg.PoolClient, lockId: string, options: LockOptions): Promise<void> {
+  const timeoutMs = options.lockTimeoutMs ?? DEFAULT_MIGRATION_LOCK_TIMEOUT_MS;
+  const started = Date.now();
+  for (let waited = false; ; waited = true) {
+    const { rows } = await db.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [lockId]);
+    if (rows[0]?.locked) return;
+    if (!waited) options.onLockWait?.();
+    if (Date.now() - started >= timeoutMs) {
+      throw new DatabaseError(
+        'MIGRATION_LOCK_TIMEOUT',
+        `another runner has held the migration lock (advisory lock ${lockId}) for over ${Math.round(timeoutMs / 1000)} s; ` +
+          'is a migration stuck? (pg_locks shows the holder)',
+      );
+    }
+    await sleep(LOCK_POLL_MS);
   }
 }
 
@@ -222,7 +260,8 @@ async function inTransaction(db: Executor, sql: string): Promise<void> {
     await db.query(sql);
     await db.query('COMMIT');
   } catch (error) {
-    await db.query('ROLLBACK');
+    // The migration's own error is the one to report, even if ROLLBACK fails too (dead connection).
+    await db.query('ROLLBACK').catch(() => {});
     throw error;
   }
 }
@@ -231,12 +270,17 @@ function toDatabaseError(cause: unknown, migrations: MigrationFile[], results: M
   if (cause instanceof DatabaseError) return cause;
   if (cause instanceof MigrationError) {
     const migration = byName(migrations, cause.migration.name);
-    results.push({ version: migration.version, name: migration.name, direction: cause.migration.direction, status: 'failed' });
+    const { direction } = cause.migration;
+    results.push({ version: migration.version, name: migration.name, direction, status: 'failed' });
     const original = cause.cause instanceof Error ? cause.cause.message : String(cause.cause);
+    // Each migration runs in one transaction: after a failure the schema is where it was before it.
+    const index = migrations.indexOf(migration);
+    const realVersion = direction === 'up' ? (index > 0 ? migrations[index - 1]!.version : 0) : migration.version;
     return new DatabaseError(
       'MIGRATION_FAILED',
-      `migration ${migrationName(migration)} (${cause.migration.direction}) failed: ${original}; ` +
-        'its changes were rolled back and the database is marked dirty',
+      `migration ${migrationName(migration)} (${direction}) failed: ${original}. ` +
+        `Its transaction was rolled back, so the schema should still be at version ${realVersion || 'none'}, ` +
+        `but the database is marked dirty: check it, then run \`coder-db migrate force ${realVersion}\``,
       { cause: cause.cause },
     );
   }
