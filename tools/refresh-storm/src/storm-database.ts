@@ -42,6 +42,15 @@ export interface StormDatabaseOptions {
   logger: Logger;
 }
 
+// Scratch databases and directories not yet removed: an interrupted run (Ctrl-C) removes them on its way out.
+const leftovers = new Set<() => Promise<void>>();
+
+/** Removes what open storm databases left behind, for an interrupted run. Best effort, never throws. */
+export async function removeLeftovers(): Promise<void> {
+  await Promise.all([...leftovers].map((remove) => remove().catch(() => {})));
+  leftovers.clear();
+}
+
 /** Opens (creates) the storm's database; `close()` drops it. Not migrated. */
 export async function openStormDatabase(url: string | undefined, options: StormDatabaseOptions): Promise<StormDatabase> {
   const extra: Driver[] = [];
@@ -53,6 +62,8 @@ export async function openStormDatabase(url: string | undefined, options: StormD
   const store = (driver: Driver) => (own ??= fullStack(driver));
   if (!url) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'refresh-storm-'));
+    const removeDir = () => rm(dir, { recursive: true, force: true });
+    leftovers.add(removeDir);
     const driver = await openDriver(path.join(dir, 'pglite'));
     return {
       driver,
@@ -61,7 +72,8 @@ export async function openStormDatabase(url: string | undefined, options: StormD
       replicaStore: async () => (await store(driver)).store,
       close: async () => {
         await driver.close();
-        await rm(dir, { recursive: true, force: true });
+        await removeDir();
+        leftovers.delete(removeDir);
       },
     };
   }
@@ -73,6 +85,16 @@ export async function openStormDatabase(url: string | undefined, options: StormD
   } finally {
     await admin.close();
   }
+  const dropScratch = async () => {
+    const cleanup = new pg.Client({ connectionString: url });
+    await cleanup.connect();
+    try {
+      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await cleanup.end();
+    }
+  };
+  leftovers.add(dropScratch);
   const scratch = new URL(url);
   scratch.pathname = `/${name}`;
   const driver = await openDriver(scratch.toString());
@@ -88,13 +110,8 @@ export async function openStormDatabase(url: string | undefined, options: StormD
     },
     close: async () => {
       await Promise.all([driver, ...extra].map((d) => d.close()));
-      const cleanup = new pg.Client({ connectionString: url });
-      await cleanup.connect();
-      try {
-        await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await cleanup.end();
-      }
+      await dropScratch();
+      leftovers.delete(dropScratch);
     },
   };
 }
