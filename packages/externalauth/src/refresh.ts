@@ -84,11 +84,15 @@ type TxOutcome =
   | { kind: 'no-refresh-token'; reason: string }
   | { kind: 'rejected'; reason: string }
   | { kind: 'retry-changed' }
-  | Extract<RefreshOutcome, { kind: 'transient' | 'error' }>;
+  | (Extract<RefreshOutcome, { kind: 'transient' }> & { code: TransientCode })
+  | Extract<RefreshOutcome, { kind: 'error' }>;
+
+/** The error a refresh ends with when every attempt failed transiently, by the last cause. */
+type TransientCode = 'OAUTH_LOCK_TIMEOUT' | 'OAUTH_DATABASE_UNAVAILABLE' | 'OAUTH_PROVIDER_UNAVAILABLE';
 
 /**
- * Refreshes one link's token with every protection in DESIGN.md "Token
- * refresh": a PostgreSQL advisory lock held across re-read, provider call and
+ * Refreshes one link's token with every protection listed in the README
+ * ("@coder/externalauth" and "What is guaranteed"): a PostgreSQL advisory lock held across re-read, provider call and
  * write (so replicas never spend one refresh token twice, and waiters read the
  * winner's result instead of calling the provider); a re-read inside the lock;
  * optimistic writes; a rejected token cleared only if it is still the one
@@ -100,7 +104,7 @@ type TxOutcome =
 export async function refreshLink(link: TokenLink, seen: StoredTokens, deps: RefreshDeps): Promise<StoredTokens> {
   const { logger, retry } = deps;
   const log = logger.child(link.label);
-  let lastReason = '';
+  let last: { code: TransientCode; reason: string } = { code: 'OAUTH_PROVIDER_UNAVAILABLE', reason: 'the stored token kept changing during the refresh' };
   for (let attempt = 1; attempt <= retry.attempts; attempt++) {
     const started = performance.now();
     const outcome = await refreshOnce(link, seen, deps, attempt);
@@ -112,7 +116,7 @@ export async function refreshLink(link: TokenLink, seen: StoredTokens, deps: Ref
         log.info({ attempt, durationMs: Math.round(performance.now() - started) }, 'token refreshed');
         return outcome.tokens;
       case 'missing':
-        throw new InvalidTokenError('OAUTH_LINK_MISSING', link.label.providerId, `no ${link.label.kind} for provider ${link.label.providerId}: the user must authenticate`);
+        throw linkMissing(link);
       case 'no-refresh-token':
         throw noRefreshToken(link, outcome.reason);
       case 'rejected':
@@ -130,7 +134,7 @@ export async function refreshLink(link: TokenLink, seen: StoredTokens, deps: Ref
       case 'error':
         throw new ExternalAuthError('OAUTH_PROVIDER_ERROR', `refresh with provider ${link.label.providerId} failed: ${outcome.reason}`, { cause: outcome.cause });
       case 'transient': {
-        lastReason = outcome.reason;
+        last = outcome;
         if (attempt === retry.attempts) break;
         const delay = backoff(retry, attempt, outcome.retryAfterMs);
         log.warn({ attempt, reason: outcome.reason, retryInMs: delay }, 'transient refresh failure; retrying');
@@ -139,9 +143,8 @@ export async function refreshLink(link: TokenLink, seen: StoredTokens, deps: Ref
       }
     }
   }
-  const code = lastReason.startsWith('lock') ? 'OAUTH_LOCK_TIMEOUT' : lastReason.includes('database') ? 'OAUTH_DATABASE_UNAVAILABLE' : 'OAUTH_PROVIDER_UNAVAILABLE';
-  log.error({ attempts: retry.attempts, reason: lastReason }, 'refresh failed after every retry; the token was left as it was');
-  throw new ExternalAuthError(code, `refresh with provider ${link.label.providerId} failed ${retry.attempts} times: ${lastReason}`);
+  log.error({ attempts: retry.attempts, reason: last.reason }, 'refresh failed after every retry; the token was left as it was');
+  throw new ExternalAuthError(last.code, `refresh with provider ${link.label.providerId} failed ${retry.attempts} times: ${last.reason}`);
 }
 
 async function refreshOnce(link: TokenLink, seen: StoredTokens, deps: RefreshDeps, attempt: number): Promise<TxOutcome> {
@@ -182,7 +185,7 @@ async function refreshOnce(link: TokenLink, seen: StoredTokens, deps: RefreshDep
           await at?.('written');
           return rows === 1 ? { kind: 'rejected', reason: answer.reason } : { kind: 'retry-changed' };
         }
-        return answer;
+        return answer.kind === 'transient' ? { ...answer, code: 'OAUTH_PROVIDER_UNAVAILABLE' } : answer;
       },
       { txId: 'externalauth_refresh', lockTimeoutMs: deps.lockTimeoutMs },
     );
@@ -198,7 +201,7 @@ async function refreshOnce(link: TokenLink, seen: StoredTokens, deps: RefreshDep
       return rescue(link, unsaved.old, unsaved.tokens, deps, error);
     }
     const transient = transientDatabaseReason(error);
-    if (transient) return { kind: 'transient', reason: transient };
+    if (transient) return { kind: 'transient', reason: transient, code: sqlState(error) === '55P03' ? 'OAUTH_LOCK_TIMEOUT' : 'OAUTH_DATABASE_UNAVAILABLE' };
     throw error;
   }
 }
@@ -275,6 +278,10 @@ export async function withDatabaseRetry<T>(read: () => Promise<T>, retry: RetryP
       await sleep(backoff(retry, attempt, undefined));
     }
   }
+}
+
+export function linkMissing(link: TokenLink): InvalidTokenError {
+  return new InvalidTokenError('OAUTH_LINK_MISSING', link.label.providerId, `no ${link.label.kind} for provider ${link.label.providerId}: the user must authenticate`);
 }
 
 export function noRefreshToken(link: TokenLink, reason: string): InvalidTokenError {

@@ -6,7 +6,7 @@ import type { Store } from '@coder/database';
 import { ExternalAuthError, InvalidTokenError } from './errors.js';
 import { createProviderClient } from './provider.js';
 import type { ProviderClient, ProviderConfig } from './provider.js';
-import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_PROVIDER_TIMEOUT_MS, DEFAULT_RETRY, isExpired, noRefreshToken, refreshLink, withDatabaseRetry } from './refresh.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_PROVIDER_TIMEOUT_MS, DEFAULT_RETRY, isExpired, linkMissing, noRefreshToken, refreshLink, withDatabaseRetry } from './refresh.js';
 import type { RefreshDeps, RefreshHook, RetryPolicy } from './refresh.js';
 import { SingleFlight } from './single-flight.js';
 import { externalAuthLink, userLoginLink } from './token-link.js';
@@ -141,7 +141,7 @@ export class TokenRefresher {
     options.signal?.throwIfAborted();
     const seen = await withDatabaseRetry(() => link.read(this.#deps.store), this.#deps.retry);
     if (!seen) {
-      throw new InvalidTokenError('OAUTH_LINK_MISSING', link.label.providerId, `no ${link.label.kind} for provider ${link.label.providerId}: the user must authenticate`);
+      throw linkMissing(link);
     }
     // Fast path: no lock, no provider.
     if (!isExpired(seen, skewMs)) return seen;
