@@ -72,7 +72,13 @@ type Target = { kind: 'postgres'; url: URL } | { kind: 'pglite'; dir: string | u
 export function parseDatabaseUrl(url: string | undefined): Target {
   if (url === undefined || url.trim() === '') return { kind: 'pglite', dir: path.resolve(DEFAULT_PGLITE_DIR) };
   if (url === 'memory://') return { kind: 'pglite', dir: undefined };
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return { kind: 'pglite', dir: path.resolve(url) };
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    // `postgres:/host/db`, `file:/dir`, `memory:`: a URL missing its `//`, not a directory name.
+    if (/^[a-z][a-z0-9+.-]*:/i.test(url) && !/^[a-z]:[\\/]/i.test(url)) {
+      throw new DatabaseError('DB_URL_INVALID', `database URL ${redact(url.replace(/^([a-z][a-z0-9+.-]*:)\/?/i, '$1//'))} is missing the // after its scheme (postgres://…, file:///dir, memory://)`);
+    }
+    return { kind: 'pglite', dir: path.resolve(url) };
+  }
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -100,10 +106,10 @@ export function parseDatabaseUrl(url: string | undefined): Target {
 export function redact(url: string): string {
   return (
     url
-      // user:password@ — the password may hold '/' or '@', so mask up to the last '@' of the authority.
-      .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^?#]*@/i, '$1***@')
-      // ...?password=… (libpq and pg accept it as a parameter too).
-      .replace(/([?&]password=)[^&#]*/gi, '$1***')
+      // user:password@ — the password may hold '/', '@', '?' or '#' (unencoded): mask up to the last '@'.
+      .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:).*@/i, '$1***@')
+      // ...?password=… and sslpassword (pg accepts both as parameters); idempotent.
+      .replace(/([?&](?:ssl)?password=)(?!\*\*\*)[^&#\s]*/gi, '$1***')
   );
 }
 

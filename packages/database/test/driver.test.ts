@@ -34,8 +34,16 @@ describe('parseDatabaseUrl', () => {
     ['postgres://u:p@ss@127.0.0.1/db', 'postgres://u:***@127.0.0.1/db'],
     ['postgres://127.0.0.1:1/db?sslmode=disable&password=hunter2', 'postgres://127.0.0.1:1/db?sslmode=disable&password=***'],
     ['postgres://u@127.0.0.1/db', 'postgres://u@127.0.0.1/db'],
+    ['postgres://u:pa#ss@127.0.0.1:1/x', 'postgres://u:***@127.0.0.1:1/x'],
+    ['postgres://u:pa?ss@127.0.0.1:1/x', 'postgres://u:***@127.0.0.1:1/x'],
+    ['postgres://h/x?sslpassword=hunter2&a=1', 'postgres://h/x?sslpassword=***&a=1'],
+    ['at postgres://h/x?password=***: connect ECONNREFUSED', 'at postgres://h/x?password=***: connect ECONNREFUSED'],
   ])('redacts %s', (url, shown) => {
     expect(redact(url)).toBe(shown);
+  });
+
+  it.each([['postgres:/u:hunter2@127.0.0.1:1/x'], ['file:/tmp/foo'], ['memory:']])('refuses %s (a URL missing its //) without echoing a password', (url) => {
+    expect(() => parseDatabaseUrl(url)).toThrow(expect.objectContaining({ code: 'DB_URL_INVALID', message: expect.not.stringContaining('hunter2') }));
   });
 
   it.each([['file://'], ['file:///']])('refuses %s (no directory)', (url) => {

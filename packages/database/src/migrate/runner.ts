@@ -184,8 +184,9 @@ function assertUsable(current: SchemaVersion, migrations: MigrationFile[]): void
   if (current.dirty) {
     throw new DatabaseError(
       'MIGRATION_DIRTY',
-      `database is dirty at version ${current.version ?? 'none'}: a migration failed part-way. ` +
-        'Check the schema, mend it by hand if needed, then run `coder-db migrate force VERSION` with the version it is really at.',
+      `database is dirty at version ${current.version ?? 'none'}: a migration to or from it failed part-way. ` +
+        'Each migration runs in one transaction, so the schema is at the version that run started from (its error named it); ' +
+        'check the schema, then run `coder-db migrate force VERSION` with that version.',
     );
   }
   if (current.version !== null && !migrations.some((m) => m.version === current.version)) {
