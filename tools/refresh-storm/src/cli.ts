@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
+import { DatabaseError, parseDatabaseUrl } from '@coder/database';
 import { PROVIDER_KINDS } from './providers.js';
 import type { ProviderKind } from './providers.js';
 import { DEFAULT_STORM, StormUsageError, protectedHeld, runStorm } from './storm.js';
@@ -75,6 +76,23 @@ function program(): Command {
     .showHelpAfterError();
 }
 
+function isPostgresUrl(url: string): boolean {
+  try {
+    return parseDatabaseUrl(url).kind === 'postgres';
+  } catch {
+    return false;
+  }
+}
+
+function urlProblem(url: string): string {
+  try {
+    parseDatabaseUrl(url);
+    return '';
+  } catch (error) {
+    return error instanceof DatabaseError ? `: ${error.message}` : '';
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const cli = program();
   // `pnpm start -- --flag` forwards the `--` itself: drop it.
@@ -88,8 +106,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const options = cli.opts<CliOptions>();
   if (options.processes !== undefined) options.replicas = options.processes;
-  const usage = options.databaseUrl !== undefined && !/^postgres(ql)?:\/\//i.test(options.databaseUrl)
-    ? '--database-url must be a postgres:// or postgresql:// URL (the storm uses embedded PGlite by default)'
+  const usage = options.databaseUrl !== undefined && !isPostgresUrl(options.databaseUrl)
+    ? `--database-url must be a postgres:// or postgresql:// URL naming a database (the storm uses embedded PGlite by default)${urlProblem(options.databaseUrl)}`
     : options.processes !== undefined && !options.databaseUrl
       ? '--processes needs --database-url: replica processes cannot share an embedded PGlite database'
       : options.faults && options.processes === undefined
@@ -196,7 +214,12 @@ function render(report: StormReport, seconds: number, held: boolean): string {
     const name = providers.length > 1 ? `protected (${guarded.provider})` : 'protected';
     const clean = `exactly ${guarded.expectedRefreshCalls} provider refreshes (one per user per round), no failed build, no broken link, no revoked family`;
     // With a lost answer, the failures in the table are that loss's consequences: say so, never "no failed build".
-    const explained = `one provider refresh per user per round outside the lost rounds; the ${guarded.buildsFailed} failed build(s), ${guarded.linksNeedingReauth} broken link(s) and ${guarded.familiesRevoked} revoked family(ies) in the table all follow from the unavoidable loss`;
+    const consequences = [
+      guarded.buildsFailed && `${guarded.buildsFailed} failed build(s)`,
+      guarded.linksNeedingReauth && `${guarded.linksNeedingReauth} broken link(s)`,
+      guarded.familiesRevoked && `${guarded.familiesRevoked} revoked family(ies)`,
+    ].filter(Boolean);
+    const explained = `one provider refresh per user per round outside the lost rounds${consequences.length ? `; the ${consequences.join(', ')} in the table follow from the unavoidable loss` : ''}`;
     out += protectedHeld(guarded)
       ? `\n${name}: OK — ${loss.events ? explained : clean}${lossNote}`
       : `\n${name}: FAILED — see the table above`;
@@ -217,11 +240,13 @@ function table(rows: Array<[string, (m: ModeResult) => string | number]>, modes:
   return out;
 }
 
-// Ctrl-C: drop the scratch database (or temporary directory) before leaving, then exit as interrupted.
-process.once('SIGINT', () => {
-  process.stderr.write('\ninterrupted: removing the scratch database…\n');
-  void removeLeftovers().finally(() => process.exit(130));
-});
+// Ctrl-C or a TERM (timeout, CI): drop the scratch database (or temporary directory), then exit as signalled.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: removing the scratch database…\n`);
+    void removeLeftovers().finally(() => process.exit(code));
+  });
+}
 
 main(process.argv).then(
   (code) => {
