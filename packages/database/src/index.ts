@@ -9,7 +9,6 @@ export type { MigrationFile } from './migrate/source.js';
 export type { SchemaVersion } from './migrate/version-table.js';
 export { QUERIER_METHODS, bindQuerier } from './queries.gen.js';
 export type * from './queries.gen.js';
-export type { ExternalAuthLinkKey, UserLinkKey } from './query-aliases.js';
 export { createSqlStore } from './store.js';
 export type { IsolationLevel, Store, TxOptions } from './store.js';
 export { describeSchema } from './schema.js';
