@@ -33,19 +33,25 @@ export function externalAuthLockKey(providerId: string, userId: string): string 
   return `external_auth_links:${providerId}:${userId}`;
 }
 
+/** The token columns both link tables share, as the refresh path sees them. */
+function storedTokens(
+  link: { oauthAccessToken: string; oauthRefreshToken: string; oauthExpiry: Date | null; oauthRefreshFailureReason: string } | null,
+): StoredTokens | null {
+  return link && {
+    accessToken: link.oauthAccessToken,
+    refreshToken: link.oauthRefreshToken,
+    expiry: link.oauthExpiry,
+    failureReason: link.oauthRefreshFailureReason,
+  };
+}
+
 export function externalAuthLink(providerId: string, userId: string): TokenLink {
   const key = { providerId, userId };
   return {
     label: { kind: 'external_auth_link', providerId, userId },
     lockKey: externalAuthLockKey(providerId, userId),
     async read(db) {
-      const link = await db.getExternalAuthLink(key);
-      return link && {
-        accessToken: link.oauthAccessToken,
-        refreshToken: link.oauthRefreshToken,
-        expiry: link.oauthExpiry,
-        failureReason: link.oauthRefreshFailureReason,
-      };
+      return storedTokens(await db.getExternalAuthLink(key));
     },
     saveRefreshed(db, oldRefreshToken, tokens) {
       return db.updateExternalAuthLinkTokens({
@@ -81,13 +87,7 @@ export function userLoginLink(providerId: string, userId: string): TokenLink {
     label: { kind: 'user_link', providerId, userId },
     lockKey: `user_links:${OIDC_LOGIN_TYPE}:${userId}`,
     async read(db) {
-      const link = await db.getUserLinkByUserIDLoginType(key);
-      return link && {
-        accessToken: link.oauthAccessToken,
-        refreshToken: link.oauthRefreshToken,
-        expiry: link.oauthExpiry,
-        failureReason: link.oauthRefreshFailureReason,
-      };
+      return storedTokens(await db.getUserLinkByUserIDLoginType(key));
     },
     saveRefreshed(db, oldRefreshToken, tokens) {
       return db.updateUserLinkTokens({

@@ -30,6 +30,20 @@ describe.skipIf(!postgresUrl())('cross-process exclusion under random interleavi
   const secrets = new Set<string>([encryptionKey]);
   const system = <T>(fn: () => Promise<T>) => asActor(SYSTEM_ACTOR, fn);
 
+  /** A new user whose link holds `tokens`, already expired. */
+  async function seedExpiredLink(account: string, tokens: { accessToken: string; refreshToken: string }): Promise<string> {
+    const userId = crypto.randomUUID();
+    await system(async () => {
+      await store.insertUser({ id: userId, username: account, name: '' });
+      const now = new Date();
+      await store.insertExternalAuthLink({
+        providerId: 'oidc', userId, createdAt: now, updatedAt: now, oauthAccessToken: tokens.accessToken, oauthAccessTokenKeyId: null,
+        oauthRefreshToken: tokens.refreshToken, oauthRefreshTokenKeyId: null, oauthExpiry: new Date(Date.now() - 60_000), oauthExtra: null,
+      });
+    });
+    return userId;
+  }
+
   beforeAll(async () => {
     [db, op] = await Promise.all([createTestDatabase('postgres'), startOidcProvider()]);
     // Registers the key before the replica processes (same key, over IPC) start.
@@ -58,15 +72,7 @@ describe.skipIf(!postgresUrl())('cross-process exclusion under random interleavi
           const account = `prop-${run}`;
           const tokens = await op.mintTokens(account);
           secrets.add(tokens.accessToken).add(tokens.refreshToken);
-          const userId = crypto.randomUUID();
-          await system(async () => {
-            await store.insertUser({ id: userId, username: account, name: '' });
-            const now = new Date();
-            await store.insertExternalAuthLink({
-              providerId: 'oidc', userId, createdAt: now, updatedAt: now, oauthAccessToken: tokens.accessToken, oauthAccessTokenKeyId: null,
-              oauthRefreshToken: tokens.refreshToken, oauthRefreshTokenKeyId: null, oauthExpiry: new Date(Date.now() - 60_000), oauthExtra: null,
-            });
-          });
+          const userId = await seedExpiredLink(account, tokens);
           const reusesBefore = op.stats.refreshTokenReuses;
           const familiesBefore = op.stats.familiesRevoked;
           // Each replica process gets its own delay profile, then its callers, all at once.
@@ -100,15 +106,7 @@ describe.skipIf(!postgresUrl())('cross-process exclusion under random interleavi
         const account = `teeth-${crypto.randomUUID()}`;
         const tokens = await op.mintTokens(account);
         secrets.add(tokens.accessToken).add(tokens.refreshToken);
-        const userId = crypto.randomUUID();
-        await system(async () => {
-          await store.insertUser({ id: userId, username: account, name: '' });
-          const now = new Date();
-          await store.insertExternalAuthLink({
-            providerId: 'oidc', userId, createdAt: now, updatedAt: now, oauthAccessToken: tokens.accessToken, oauthAccessTokenKeyId: null,
-            oauthRefreshToken: tokens.refreshToken, oauthRefreshTokenKeyId: null, oauthExpiry: new Date(Date.now() - 60_000), oauthExtra: null,
-          });
-        });
+        const userId = await seedExpiredLink(account, tokens);
         await replicas.configure({ mode: 'singleflight', provider: op.providerConfig('oidc') });
         const results = await Promise.all(Array.from({ length: REPLICAS * 2 }, (_, i) => replicas.obtain(i % REPLICAS, 'oidc', userId)));
         for (const result of results) if (result.token) secrets.add(result.token);
